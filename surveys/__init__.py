@@ -1,0 +1,1 @@
+"""Revaluation's survey engine: pure Python, no web framework, no database."""
