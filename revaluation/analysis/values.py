@@ -1,0 +1,103 @@
+"""Input cleaning and JSON-safe output shared by every analysis module.
+
+Answers reach the analysis layer as numpy arrays or plain sequences in which a missing answer is
+``None`` or ``np.nan``. These helpers turn them into clean float arrays and turn results back into
+plain JSON types, so a ``to_dict()`` output never carries ``NaN``, ``inf`` or numpy scalars.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+CONFIDENCE = 0.95
+
+
+def is_missing(value: Any) -> bool:
+    """True for ``None``, ``NaN`` and the empty string: the ways an unanswered question arrives."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    return isinstance(value, str) and value.strip() == ""
+
+
+def as_float_array(values: Iterable[Any] | np.ndarray) -> np.ndarray:
+    """Return the answers as a 1-D float array, ``NaN`` marking missing or non-numeric answers."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        # Already numeric (the loaders' arrays): vectorised, infinities become missing.
+        array = values.astype(float).ravel()
+        return np.where(np.isfinite(array), array, math.nan)
+    out: list[float] = []
+    for value in np.asarray(values, dtype=object).ravel():
+        if is_missing(value):
+            out.append(math.nan)
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        out.append(number if math.isfinite(number) else math.nan)
+    return np.asarray(out, dtype=float)
+
+
+def finite(values: Iterable[Any] | np.ndarray) -> np.ndarray:
+    """Return only the finite numbers: the answers a statistic is computed on."""
+    array = as_float_array(values)
+    return array[np.isfinite(array)]
+
+
+def json_number(value: Any) -> float | int | None:
+    """A plain Python number, or ``None`` for a missing, infinite or undefined value."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def json_safe(value: Any) -> Any:
+    """Recursively convert results to JSON types: numbers without NaN, lists, dicts and strings."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return json_number(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return [json_safe(item) for item in value.tolist()]
+    if isinstance(value, Sequence | set | frozenset):
+        return [json_safe(item) for item in value]
+    return str(value)
+
+
+def split_by(
+    values: Sequence[Any] | np.ndarray, labels: Sequence[Hashable] | np.ndarray
+) -> dict[Hashable, np.ndarray]:
+    """Split answers by a parallel sequence of group or wave labels, keeping first-seen order.
+
+    Respondents whose label is missing are left out: they belong to no group. The arrays keep the
+    original values (``dtype=object`` for text), so categorical answers survive the split.
+    """
+    array = np.asarray(values, dtype=object)
+    label_list = list(labels)
+    if len(label_list) != len(array):
+        raise ValueError(
+            f"values and labels differ in length ({len(array)} answers, {len(label_list)} labels)"
+        )
+    groups: dict[Hashable, list[int]] = {}
+    for index, label in enumerate(label_list):
+        if is_missing(label):
+            continue
+        groups.setdefault(label, []).append(index)
+    return {label: array[indexes] for label, indexes in groups.items()}
