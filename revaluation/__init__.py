@@ -1,0 +1,119 @@
+"""Revaluation: participatory and adaptive evaluation of health social movements."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration -> extensions -> blueprints -> CLI.
+
+    ``config`` (for tests) is applied over the environment-derived configuration.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from revaluation import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    from revaluation.config import load_config
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    env: dict[str, str] | None = None
+    if overrides and "ENVIRON" in overrides:
+        env = dict(overrides["ENVIRON"])
+    app.config.update(load_config(instance, env))
+    if overrides:
+        app.config.update({k: v for k, v in overrides.items() if k != "ENVIRON"})
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    from revaluation import models  # noqa: F401  (registers every model with the metadata)
+    from revaluation.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from revaluation.models import User
+
+        ident, _, nonce = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or user.session_nonce != nonce:
+            return None
+        return user
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL for concurrent readers, foreign keys on, and a patient busy timeout."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _select_locale() -> str | None:
+    from flask import request
+
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(["en", "cy", "ar", "ur", "pl"]) or "en"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from revaluation.account.routes import bp as account_bp
+    from revaluation.api.routes import bp as api_bp
+    from revaluation.auth.routes import bp as auth_bp
+    from revaluation.design.routes import bp as design_bp
+    from revaluation.participate.routes import bp as participate_bp
+    from revaluation.respond.routes import bp as respond_bp
+    from revaluation.results.routes import bp as results_bp
+
+    blueprints = (auth_bp, design_bp, respond_bp, participate_bp, results_bp, api_bp, account_bp)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)

@@ -1,0 +1,77 @@
+"""`flask ...` commands, grouped by noun."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from revaluation import cli_instruments, cli_report, cli_results
+from revaluation.extensions import db
+
+users_cli = AppGroup("users", help="Manage sign-in accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="The person's email address (their login).")
+@click.option("--name", default="", help="Their name, as shown in the app.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters. Prompted for when not given.",
+)
+@click.option("--evaluation", "slug", default=None, help="Also give a role in this evaluation.")
+@click.option(
+    "--role",
+    type=click.Choice(["owner", "evaluator", "commissioner"]),
+    default="evaluator",
+    show_default=True,
+)
+def create_user_command(email: str, name: str, password: str, slug: str | None, role: str) -> None:
+    """Create an account (and optionally a role in an evaluation)."""
+    from revaluation.models import Evaluation, Role
+    from revaluation.services.evaluations import add_member
+    from revaluation.services.users import AccountError, create_user
+
+    try:
+        user = create_user(email, name, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    if slug:
+        evaluation = db.session.execute(
+            db.select(Evaluation).filter_by(slug=slug)
+        ).scalar_one_or_none()
+        if evaluation is None:
+            db.session.rollback()
+            raise click.ClickException(f"No evaluation with the short name “{slug}”.")
+        add_member(evaluation, user, Role(role))
+    db.session.commit()
+    click.echo(f"Created account {user.email}" + (f" ({role} of {slug})" if slug else ""))
+
+
+@click.command("demo")
+@click.option("--members", default=220, show_default=True, help="Baseline members.")
+@click.option("--staff", default=60, show_default=True, help="Baseline staff.")
+def demo_command(members: int, staff: int) -> None:
+    """Seed the demo evaluation (slug `demo`) once; running it again changes nothing."""
+    from revaluation.services.demo import seed_demo
+
+    info = seed_demo(members=members, staff=staff)
+    db.session.commit()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo("Demo evaluation " + ("created." if info.created else "already exists; unchanged."))
+    click.echo(f"  Sign in at {base}/login")
+    click.echo(f"  Evaluator:    {info.evaluator_email} / {info.password}")
+    click.echo(f"  Commissioner: {info.commissioner_email} / {info.password}")
+    click.echo(f"  Respondent link (open wave, members): {base}{info.respondent_path}")
+    click.echo(f"  Participation space: {base}{info.participation_path}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(cli_instruments.instruments_cli)
+    cli_report.init_app(app)
+    cli_results.init_app(app)

@@ -1,0 +1,1 @@
+"""Evaluators' workspace: evaluations, outcome framework, instruments, fieldwork."""

@@ -1,0 +1,1 @@
+"""Participants' co-design, story, selection and sense-making pages."""

@@ -1,0 +1,1 @@
+"""PDF evaluation reports: plain report data, SVG charts, WeasyPrint rendering."""

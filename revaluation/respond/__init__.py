@@ -1,0 +1,1 @@
+"""Respondent pages: answering a wave's instrument on a phone."""

@@ -1,0 +1,1 @@
+"""Results pages for evaluators and commissioners."""

@@ -1,0 +1,1 @@
+"""Domain operations the views and CLI call. They flush, never commit."""

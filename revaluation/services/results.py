@@ -1,0 +1,244 @@
+"""The one results structure: intended vs actual outcomes, waves, groups, questions and scales.
+
+:func:`evaluation_results` is what the results pages, ``flask results``, the JSON API and the PDF
+reports all print, so a number is computed once, here, by :mod:`revaluation.analysis` (which also
+applies small-cell suppression). The structure is plain JSON (no NaN, no numpy, no models) and is
+documented in docs/results-schema.md, with a JSON Schema in docs/results.schema.json.
+
+Waves are read one at a time (:mod:`revaluation.services.analysis_data`); the first included wave
+stays in memory for the comparisons, so memory is about two waves' answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from revaluation.analysis import json_safe
+from revaluation.models import Evaluation, Wave, WaveState
+from revaluation.services.analysis_data import WaveData, load_wave, scale_scores
+from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries, outcome_specs
+from revaluation.services.results_questions import QuestionTables
+
+SCHEMA = "revaluation.results/1"
+OUTCOME_ADJUSTMENT = (
+    "Holm's step-down adjustment across the outcome table (each framework separately), which "
+    "keeps the chance of any false 'significant' test at 5%."
+)
+ITEM_ADJUSTMENT = (
+    "Benjamini-Hochberg false discovery rate across every question-level comparison "
+    "(exploratory)."
+)
+MISSING_TEXT = (
+    "Each statistic uses the people who answered that question. Skipped questions and "
+    "non-substantive answers (such as 'prefer not to say' or 'don't know') are left out of "
+    "percentages and statistics and counted separately. Partial responses count for the "
+    "questions they reached."
+)
+
+
+class ResultsFilterError(ValueError):
+    """A wave or group filter names something the evaluation does not have."""
+
+
+def _included_waves(evaluation: Evaluation, wave_ids: Sequence[int] | None) -> list[Wave]:
+    waves = list(evaluation.waves)
+    if wave_ids:
+        known = {w.id for w in waves}
+        unknown = [w for w in wave_ids if w not in known]
+        if unknown:
+            names = ", ".join(f"{w.id} ({w.name})" for w in waves) or "none yet"
+            raise ResultsFilterError(
+                f"There is no wave {unknown[0]} in this evaluation. Its waves are: {names}."
+            )
+        waves = [w for w in waves if w.id in set(wave_ids)]
+    return [w for w in waves if w.state is not WaveState.DRAFT]
+
+
+def evaluation_groups(evaluation: Evaluation) -> list[str]:
+    """Audience groups named by any of the evaluation's waves, in first-seen order."""
+    seen: dict[str, None] = {}
+    for wave in evaluation.waves:
+        for group in wave.groups or []:
+            seen.setdefault(group, None)
+    return list(seen)
+
+
+def _check_groups(evaluation: Evaluation, groups: Sequence[str] | None) -> list[str]:
+    known = evaluation_groups(evaluation)
+    for group in groups or []:
+        if group not in known:
+            raise ResultsFilterError(
+                f"There is no group “{group}” in this evaluation. Its groups are: "
+                + (", ".join(known) or "none yet")
+                + "."
+            )
+    return list(dict.fromkeys(groups or []))
+
+
+def evaluation_results(
+    evaluation: Evaluation,
+    *,
+    wave_ids: Sequence[int] | None = None,
+    groups: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Every figure the platform reports for ``evaluation``, optionally for some waves/groups.
+
+    Raises :class:`ResultsFilterError` (a plain sentence) when a filter names an unknown wave or
+    group. Draft waves are never included.
+    """
+    threshold = int(evaluation.small_cell_threshold)
+    chosen_groups = _check_groups(evaluation, groups)
+    waves = _included_waves(evaluation, wave_ids)
+    specs = outcome_specs(evaluation)
+    inputs = OutcomeInputs(threshold=threshold)
+    tables = QuestionTables(threshold=threshold, groups=chosen_groups)
+    wave_rows: list[dict[str, Any]] = []
+    first: WaveData | None = None
+    for wave in waves:
+        data = load_wave(wave)
+        rows = data.mask(chosen_groups)
+        wave_rows.append(_wave_row(wave, data, rows, threshold))
+        inputs.add_wave(data, rows, _indicators(data, specs))
+        tables.add_wave(data, rows, first)
+        if first is None:
+            first = data
+    # Baseline waves outside the chosen waves still define their outcomes' baselines.
+    for wave_id in {s["baseline_wave_id"] for s in specs} - {w.id for w in waves} - {None}:
+        wave = next((w for w in evaluation.waves if w.id == wave_id), None)
+        if wave is not None and wave.state is not WaveState.DRAFT:
+            keys = {s["indicator_key"] for s in specs if s["baseline_wave_id"] == wave_id}
+            data = load_wave(wave, keys=_item_keys(data_keys=keys, specs=specs, wave=wave))
+            inputs.add_baseline_wave(data, data.mask(chosen_groups), _indicators(data, specs))
+    outcomes = outcome_entries(evaluation, specs, inputs, [w.id for w in waves])
+    result = {
+        "schema": SCHEMA,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluation": {
+            "slug": evaluation.slug,
+            "title": evaluation.title,
+            "movement": evaluation.movement,
+            "framework_locked_at": evaluation.framework_locked_at.isoformat()
+            if evaluation.framework_locked_at
+            else None,
+        },
+        "threshold": threshold,
+        "filters": {"wave_ids": [w.id for w in waves] if wave_ids else [],
+                    "groups": chosen_groups},
+        "waves": wave_rows,
+        "groups": chosen_groups or evaluation_groups(evaluation),
+        "outcomes": outcomes,
+        "emergent_outcomes": [
+            {"key": o["key"], "title": o["title"], "description": o["description"],
+             "origin_description": "added after fieldwork started" if o["origin"] == "emergent"
+             else "proposed by members and accepted"}
+            for o in outcomes if o["origin"] in ("emergent", "proposed") and o["active"]
+        ],
+        "revisions": _revisions(evaluation),
+        "questions": tables.questions(),
+        "scales": tables.scales(),
+        "multiplicity": {"outcomes": OUTCOME_ADJUSTMENT, "items": ITEM_ADJUSTMENT},
+        "methods": {
+            "instruments": _instruments(waves),
+            "tests": sorted(tables.tests_used() | inputs.tests_used()),
+            "multiplicity": f"{OUTCOME_ADJUSTMENT} {ITEM_ADJUSTMENT}",
+            "missing": MISSING_TEXT,
+            "suppression": f"Figures resting on fewer than {threshold} respondents are withheld, "
+            "with complementary suppression so they cannot be worked out from totals.",
+        },
+    }
+    result = json_safe(result)
+    result["suppressed_any"] = _any_suppressed(result)
+    return result
+
+
+def _item_keys(*, data_keys: set[str], specs: list[dict[str, Any]], wave: Wave) -> set[str]:
+    """Question keys needed to compute the given indicators (scale items expanded)."""
+    from revaluation.services.instruments import definition_of
+
+    instrument = definition_of(wave.instrument_version)
+    scales = {s.key: s for s in instrument.scales}
+    keys: set[str] = set()
+    for key in data_keys:
+        keys |= set(scales[key].items) if key in scales else {key}
+    return keys
+
+
+def _indicators(data: WaveData, specs: list[dict[str, Any]]) -> dict[tuple[str, str], np.ndarray]:
+    """Indicator values per (kind, key) for one wave: a question's numbers or scale scores."""
+    scales = {s.key: s for s in data.instrument.scales}
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for spec in specs:
+        kind, key = spec["indicator_kind"], spec["indicator_key"]
+        if (kind, key) in out:
+            continue
+        if kind == "scale":
+            out[kind, key] = scale_scores(data, scales[key]) if key in scales else None
+        else:
+            out[kind, key] = data.numbers.get(key)
+    return out
+
+
+def _wave_row(wave: Wave, data: WaveData, rows: np.ndarray, threshold: int) -> dict[str, Any]:
+    from revaluation.analysis.suppression import public_count
+
+    return {
+        "id": wave.id,
+        "name": wave.name,
+        "position": wave.position,
+        "state": str(wave.state),
+        "instrument_version_id": wave.instrument_version_id,
+        "responses": public_count(int(rows.sum()), threshold),
+        "complete": public_count(int((rows & data.complete).sum()), threshold),
+        "panel_linked": public_count(
+            int(sum(1 for p in data.panel[rows] if p is not None)), threshold
+        ),
+    }
+
+
+def _revisions(evaluation: Evaluation) -> list[dict[str, Any]]:
+    out = []
+    for outcome in evaluation.outcomes:
+        for revision in outcome.revisions:
+            before, after = revision.before or {}, revision.after or {}
+            changed = [k for k in after if before.get(k) != after.get(k)] if before else []
+            summary = (
+                "Added to the framework"
+                if not before
+                else "; ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in changed)
+                or "No field changed"
+            )
+            out.append({
+                "outcome_key": outcome.key,
+                "outcome_title": outcome.title,
+                "created_at": revision.created_at.isoformat(timespec="seconds"),
+                "reason": revision.reason,
+                "summary": summary,
+            })
+    return sorted(out, key=lambda r: r["created_at"])
+
+
+def _instruments(waves: list[Wave]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for wave in waves:
+        version = wave.instrument_version
+        entry = seen.setdefault(version.id, {
+            "instrument": version.instrument.title,
+            "version": version.number,
+            "waves": [],
+        })
+        entry["waves"].append(wave.name)
+    return list(seen.values())
+
+
+def _any_suppressed(value: Any) -> bool:
+    if isinstance(value, dict):
+        if value.get("suppressed") is True:
+            return True
+        return any(_any_suppressed(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_any_suppressed(v) for v in value)
+    return False

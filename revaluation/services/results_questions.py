@@ -1,0 +1,206 @@
+"""Question-level tables and scales: descriptives by wave and group, exploratory comparisons.
+
+Fed one wave at a time (:meth:`QuestionTables.add_wave`), keeping only the small summaries, plus
+the first wave's data for comparing each later wave with it (paired by panel code where enough
+respondents are linked). Every comparison is one exploratory family adjusted with
+Benjamini-Hochberg when :meth:`QuestionTables.questions` is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from revaluation.analysis import (
+    adjust_results,
+    compare_groups,
+    compare_independent,
+    compare_paired,
+    describe_categorical,
+    describe_multiple,
+    describe_numeric,
+    scale_reliability,
+)
+from revaluation.services.analysis_data import (
+    WaveData,
+    linked_pairs,
+    question_families,
+    scale_items,
+    scale_scores,
+)
+from surveys.types import get_type
+
+
+@dataclass
+class _Question:
+    key: str
+    label: str
+    type: str
+    family: str
+    choices: list[tuple[str, str]]
+    scale_points: list[float] | None
+    by_wave: list[dict[str, Any]] = field(default_factory=list)
+    by_group: list[dict[str, Any]] = field(default_factory=list)
+    comparisons: list[tuple[str, str, list[int], Any]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """How answers are compared: continuous numbers, ordered or unordered categories."""
+        if self.family == "numeric":
+            return "continuous"
+        if self.type == "likert":
+            return "ordinal"
+        if self.family == "category":
+            return "binary" if len(self.choices) == 2 else "categorical"
+        return "none"
+
+
+def _meta(question, instrument, family: str) -> _Question:
+    language = instrument.default_language
+    qtype = get_type(question.type)
+    choices = [(c.value, c.label.get(language)) for c in qtype.choices(question, instrument)]
+    points = None
+    if question.type == "rating":
+        low, high = question.settings.get("min", 0), question.settings.get("max", 10)
+        points = [float(x) for x in range(int(low), int(high) + 1)]
+    return _Question(question.key, question.label.get(language), question.type, family,
+                     choices, points)
+
+
+@dataclass
+class QuestionTables:
+    """Accumulates per-wave question summaries, scale statistics and comparisons."""
+
+    threshold: int
+    groups: list[str]
+    _questions: dict[str, _Question] = field(default_factory=dict)
+    _scales: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _tests: set[str] = field(default_factory=set)
+
+    def _summary(self, meta: _Question, data: WaveData, rows: np.ndarray) -> dict[str, Any]:
+        ns = data.ns_count(meta.key, rows)
+        options = {"threshold": self.threshold, "nonsubstantive_count": ns}
+        if meta.family == "numeric":
+            summary = describe_numeric(data.numbers[meta.key][rows],
+                                       scale_points=meta.scale_points, **options)
+        elif meta.family == "category":
+            summary = describe_categorical(data.categories[meta.key][rows], meta.choices,
+                                           ordinal=meta.type == "likert", **options)
+        else:
+            answers = data.multiple[meta.key]
+            summary = describe_multiple([answers[i] for i in np.flatnonzero(rows)],
+                                        meta.choices, **options)
+        return summary.to_dict()
+
+    def _values(self, meta: _Question, data: WaveData) -> np.ndarray:
+        return data.categories[meta.key] if meta.kind in ("binary", "categorical") \
+            else data.numbers[meta.key]
+
+    def add_wave(self, data: WaveData, rows: np.ndarray, first: WaveData | None) -> None:
+        """Summaries of one wave's questions and scales; comparisons with the first wave."""
+        families = question_families(data.instrument)
+        present = list(dict.fromkeys(data.groups[rows].tolist()))
+        for family, questions in families.items():
+            for question in questions:
+                meta = self._questions.get(question.key)
+                if meta is None:
+                    meta = self._questions[question.key] = _meta(question, data.instrument,
+                                                                 family)
+                wave = {"wave_id": data.wave_id, "wave": data.name}
+                meta.by_wave.append({**wave, "summary": self._summary(meta, data, rows)})
+                for group in present:
+                    part = rows & (data.groups == group)
+                    meta.by_group.append({**wave, "group": group,
+                                          "summary": self._summary(meta, data, part)})
+                if meta.kind == "none":
+                    continue
+                values = self._values(meta, data)
+                if first is not None and question.key in first.numbers:
+                    self._compare_waves(meta, first, data, rows)
+                if len(present) >= 2:
+                    result = compare_groups(
+                        {g: values[rows & (data.groups == g)] for g in present}, meta.kind,
+                        threshold=self.threshold)
+                    meta.comparisons.append(
+                        ("groups", f"Between groups in {data.name}", [data.wave_id], result))
+        for scale in data.instrument.scales:
+            self._add_scale(scale, data, rows)
+
+    def _compare_waves(self, meta: _Question, first: WaveData, data: WaveData,
+                       rows: np.ndarray) -> None:
+        first_rows = first.mask(self.groups)
+        before_all, after_all = self._values(meta, first), self._values(meta, data)
+        a, b = linked_pairs(first, data)
+        keep = first_rows[a] & rows[b] if len(a) else np.zeros(0, dtype=bool)
+        a, b = a[keep], b[keep]
+        labels = (first.name, data.name)
+        if len(a) >= self.threshold and meta.kind != "categorical":
+            before, after = before_all[a], after_all[b]
+            if meta.kind == "binary":
+                codes = {value: i for i, (value, _) in enumerate(meta.choices)}
+                before = np.array([codes.get(v, np.nan) for v in before.tolist()], dtype=float)
+                after = np.array([codes.get(v, np.nan) for v in after.tolist()], dtype=float)
+            result = compare_paired(before, after, meta.kind, labels=labels,
+                                    threshold=self.threshold)
+            how = f"paired by panel code, {len(a)} people in both waves"
+        else:
+            result = compare_independent(after_all[rows], before_all[first_rows], meta.kind,
+                                         labels=labels[::-1], threshold=self.threshold)
+            how = "independent samples"
+        meta.comparisons.append(
+            ("waves", f"{data.name} vs {first.name} ({how})", [first.wave_id, data.wave_id],
+             result))
+
+    def _add_scale(self, scale, data: WaveData, rows: np.ndarray) -> None:
+        language = data.instrument.default_language
+        entry = self._scales.setdefault(scale.key, {
+            "key": scale.key,
+            "title": scale.title.get(language) if scale.title else scale.key,
+            "items": list(scale.items),
+            "reverse": list(scale.reverse),
+            "method": scale.method,
+            "by_wave": [],
+        })
+        scores = scale_scores(data, scale)[rows]
+        items = scale_items(data, scale)[rows]
+        reliability = scale_reliability(
+            items, item_min=scale.item_min if scale.item_min is not None else np.nanmin(items),
+            item_max=scale.item_max if scale.item_max is not None else np.nanmax(items),
+            names=list(scale.items), threshold=self.threshold)
+        entry["by_wave"].append({
+            "wave_id": data.wave_id,
+            "wave": data.name,
+            "summary": describe_numeric(scores, threshold=self.threshold).to_dict(),
+            "reliability": reliability.to_dict(),
+        })
+
+    def questions(self) -> list[dict[str, Any]]:
+        """Every question with its tables; comparisons adjusted together (Benjamini-Hochberg)."""
+        flat = [(meta, c) for meta in self._questions.values() for c in meta.comparisons]
+        adjusted = adjust_results([c[3] for _, c in flat], "bh")
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for (meta, (kind, label, wave_ids, _)), result in zip(flat, adjusted, strict=True):
+            self._tests.add(result.test)
+            grouped.setdefault(meta.key, []).append(
+                {"kind": kind, "label": label, "wave_ids": wave_ids, **result.to_dict()})
+        return [
+            {
+                "key": meta.key,
+                "label": meta.label,
+                "type": meta.type,
+                "kind": meta.kind,
+                "choices": [{"value": v, "label": label} for v, label in meta.choices],
+                "by_wave": meta.by_wave,
+                "by_group": meta.by_group,
+                "comparisons": grouped.get(meta.key, []),
+            }
+            for meta in self._questions.values()
+        ]
+
+    def scales(self) -> list[dict[str, Any]]:
+        return list(self._scales.values())
+
+    def tests_used(self) -> set[str]:
+        return {t for t in self._tests if t and t != "none"}

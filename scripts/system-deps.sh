@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages Revaluation needs when they are missing:
+# Pango for WeasyPrint (PDF reports), Chromium for the browser tests, poppler-utils
+# (pdftotext/pdftoppm) for report checks. Skips quietly when everything is present.
+set -euo pipefail
+need=()
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi 'dejavu' || need+=(fonts-dejavu-core)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+  echo "Missing system packages: ${need[*]} (install them with your package manager)." >&2
+  exit 0
+fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "Installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

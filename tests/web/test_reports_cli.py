@@ -1,0 +1,62 @@
+"""`flask report SLUG --out FILE.pdf` and its options."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from revaluation.reports import sources
+
+
+@pytest.fixture
+def quick_results(monkeypatch):
+    monkeypatch.setattr(sources, "load_results", lambda evaluation, options: {"outcomes": []})
+
+
+def test_report_command_writes_a_pdf_with_only_the_chosen_sections(
+    runner, demo, tmp_path, quick_results
+):
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(
+        args=[
+            "report",
+            "demo",
+            "--out",
+            str(out),
+            "--group",
+            "member",
+            "--sections",
+            "summary,methods",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert "pages" in result.output and "SHA-256" in result.output
+    reader = PdfReader(out)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Summary in plain English" in text and "Methods and caveats" in text
+    assert "Participation and fieldwork" not in text
+    assert "Groups included" in text and "member" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "nope", "--out", "x.pdf"], "No evaluation with the short name “nope”."),
+        (
+            ["report", "demo", "--out", "x.pdf", "--sections", "summary,gossip"],
+            "Unknown section “gossip”.",
+        ),
+        (
+            ["report", "demo", "--out", "x.pdf", "--wave", "999999"],
+            "There is no wave 999999 in this evaluation.",
+        ),
+        (
+            ["report", "demo", "--out", "x.pdf", "--group", "aliens"],
+            "There is no group “aliens” in this evaluation.",
+        ),
+    ],
+)
+def test_report_command_explains_bad_options(runner, demo, args, message):
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0
+    assert message in result.output
