@@ -40,7 +40,7 @@ from surveys._expr_ast import (
 from surveys._expr_functions import ANY, BOOLEAN, DATE, FUNCTIONS, NUMBER, TEXT
 from surveys._expr_grammar import parse_tree
 from surveys._expr_regex import compile_pattern
-from surveys._expr_values import arithmetic, compare, to_bool, to_number, to_text
+from surveys._expr_values import arithmetic, bounded, compare, to_bool, to_number, to_text
 
 __all__ = ["Expression", "ExpressionError", "check", "interpolate", "parse"]
 
@@ -93,16 +93,23 @@ class _Context:
     today: date
 
 
+def _read(value: Any) -> Any:
+    """An answer as expressions see it: numbers beyond the limits are "no value"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return bounded(value)
+    return value
+
+
 def _evaluate(node: Node, context: _Context) -> Any:
     """Walk the tree; its depth is capped at parse time, so the recursion is bounded."""
     if isinstance(node, Literal):
         return node.value
     if isinstance(node, Reference):
-        return context.values.get(node.key)
+        return _read(context.values.get(node.key))
     if isinstance(node, Current):
-        return context.this
+        return _read(context.this)
     if isinstance(node, Field):
-        return context.this.get(node.name) if isinstance(context.this, Mapping) else None
+        return _read(context.this.get(node.name)) if isinstance(context.this, Mapping) else None
     if isinstance(node, Negate):
         return arithmetic("-", 0, _evaluate(node.operand, context))
     if isinstance(node, Logical):
