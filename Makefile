@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP = wsgi.py
 
-.PHONY: run test install dev-install system-deps migrate demo lint benchmarks clean
+.PHONY: run test install dev-install system-deps migrate demo lint benchmarks translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ test: system-deps dev-install
 lint: dev-install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+## Refresh the public pages' translation catalogues after changing their texts: extract
+## (babel.cfg) -> update each language's .po -> compile the .mo files (both are committed).
+TRANSLATIONS = revaluation/translations
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k answer_message -k answer_plural:1,2 \
+		--add-comments=Translators: --sort-by-file --no-wrap \
+		--project=Revaluation \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 benchmarks: dev-install
 	$(BIN)/python benchmarks/cat_simulation.py

@@ -26,10 +26,17 @@ DEMO_PAGES = [
 ]
 
 
-def environment(database: Path) -> dict[str, str]:
-    """Environment for an app on this database: fixed secrets, no rate limit (one IP)."""
+def database_url(database: Path | str) -> str:
+    """The URL of a SQLite file path; a URL (sqlite:///..., postgresql://...) passes through."""
+    text = str(database)
+    return text if "://" in text else f"sqlite:///{database}"
+
+
+def environment(database: Path | str) -> dict[str, str]:
+    """Environment for an app on this database (a SQLite file or a PostgreSQL URL): fixed
+    secrets, no rate limit (every simulated respondent shares one IP)."""
     return {
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url(database),
         "SECRET_KEY": "benchmark-secret-key-0123456789abcdef0123456789",
         "PANEL_CODE_KEY": "benchmark-panel-key",
         "RATELIMIT_ENABLED": "false",
@@ -38,8 +45,9 @@ def environment(database: Path) -> dict[str, str]:
     }
 
 
-def seed(database: Path) -> None:
-    """Create the schema and the demo evaluation in a fresh SQLite file."""
+def seed(database: Path | str) -> None:
+    """Create the schema and the demo evaluation in a fresh SQLite file or PostgreSQL
+    database."""
     import logging
     import os
 

@@ -1,18 +1,28 @@
 """How long the full analysis takes beside just reading the answers, on SQLite and PostgreSQL.
 
 Builds an evaluation of RESPONSES responses x 40 questions x 3 waves with set-based inserts,
-then, on each database, prints side by side: the time to read every answer out of the database
-(the loader's queries, rows fetched, nothing computed) and the time of the full
-``evaluation_results`` (loading + every outcome, wave, group, question and scale), then its peak
-memory: the growth of the process's peak RSS during the timed run, and the peak traced by
-tracemalloc in a second, untimed run (tracemalloc slows Python down). Target: within 2x.
+then, on each database, prints side by side:
 
-    .venv/bin/python benchmarks/analysis.py [--responses 100000] [--sqlite-only]
+- read: the loader's own queries (``analysis_data.read_wave`` for every wave), rows fetched,
+  nothing computed; and, for comparison, a plain ORM select of every answer;
+- full analysis: ``compute_results`` (loading + every outcome, wave, group, question and
+  scale), never served from the results cache, and its ratio to the read (target: within 2x);
+- the same results read back from the results cache (what every later page or report pays);
+- peak memory: the growth of the process's peak RSS during the timed run, and the peak traced
+  by tracemalloc in a second, untimed run (tracemalloc slows Python down).
+
+Each time is given as wall-clock seconds and as CPU seconds (this process, plus the PostgreSQL
+backend serving it when the server runs on this machine), because on a shared machine the
+wall clock mostly measures the neighbours. With ``--rounds N`` the read and the analysis run N
+times, alternately, and the best of each is reported.
+
+    .venv/bin/python benchmarks/analysis.py [--responses 100000] [--sqlite-only] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -147,15 +157,23 @@ def _bulk(rows: list[tuple]) -> None:
 
 
 def _read_only(evaluation) -> int:
-    """Run the loader's queries and fetch every row, computing nothing."""
+    """Run the loader's queries for every wave and fetch their rows, computing nothing."""
+    from revaluation.services.analysis_data import read_wave
+
+    rows = 0
+    for wave in evaluation.waves:
+        found = read_wave(wave)
+        rows += len(found.responses) + len(found.answers) + len(found.multiple)
+    return rows
+
+
+def _plain_select(evaluation) -> int:
+    """A plain ORM select of every answer with its response (the simplest way to read them)."""
     from revaluation.extensions import db
     from revaluation.models import Answer, Response
 
     rows = 0
     for wave in evaluation.waves:
-        rows += len(db.session.execute(sa.select(Response.id, Response.group, Response.panel_hash,
-                                                 Response.status)
-                                       .where(Response.wave_id == wave.id)).all())
         rows += len(db.session.execute(
             sa.select(Answer.question_key, Answer.response_id, Answer.number, Answer.text)
             .join(Response, Response.id == Answer.response_id)
@@ -163,11 +181,46 @@ def _read_only(evaluation) -> int:
     return rows
 
 
-def run(url: str, responses: int) -> None:
+class Clock:
+    """Wall-clock and CPU seconds of a call. CPU is this process's, plus that of the
+    PostgreSQL backend serving the session when it runs on this machine (read from /proc)."""
+
+    def __init__(self) -> None:
+        from revaluation.extensions import db
+
+        self.backend = None
+        if db.session.get_bind().dialect.name == "postgresql":
+            pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            if Path(f"/proc/{pid}/stat").exists():
+                self.backend = pid
+
+    def _backend_cpu(self) -> float:
+        if self.backend is None:
+            return 0.0
+        fields = Path(f"/proc/{self.backend}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def run(self, function, *args):
+        from revaluation.extensions import db
+
+        before_cpu = time.process_time() + self._backend_cpu()
+        started = time.perf_counter()
+        result = function(*args)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() + self._backend_cpu() - before_cpu
+        if self.backend is not None:
+            same = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            if same != self.backend:
+                cpu = float("nan")  # the session changed connection: the server's share is lost
+        return result, wall, cpu
+
+
+def run(url: str, responses: int, rounds: int = 1) -> None:
     from revaluation import create_app
     from revaluation.extensions import db
     from revaluation.models import Evaluation
-    from revaluation.services.results import evaluation_results
+    from revaluation.services.results import compute_results, evaluation_results
+    from revaluation.services.results_cache import reuse_or_compute
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40,
                       "PANEL_CODE_KEY": "bench", "ENVIRON": {"REVALUATION_ENV": "testing"}})
@@ -177,28 +230,51 @@ def run(url: str, responses: int) -> None:
         started = time.perf_counter()
         _seed(responses)
         seeded = time.perf_counter() - started
+        if db.session.get_bind().dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("ANALYZE"))  # as autovacuum would soon after a bulk load
         evaluation = db.session.execute(sa.select(Evaluation).filter_by(slug="bench")).scalar_one()
-        started = time.perf_counter()
-        rows = _read_only(evaluation)
-        read = time.perf_counter() - started
+        clock = Clock()
+        plain_rows, plain, plain_cpu = clock.run(_plain_select, evaluation)
+        reads, fulls = [], []
+        grown = 0
+        for _ in range(rounds):
+            db.session.expire_all()
+            rows, wall, cpu = clock.run(_read_only, evaluation)
+            reads.append((wall, cpu))
+            db.session.expire_all()
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            results, wall, cpu = clock.run(compute_results, evaluation)
+            grown = max(grown, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+            fulls.append((wall, cpu))
+        read, read_cpu = min(w for w, _ in reads), min(c for _, c in reads)
+        full, full_cpu = min(w for w, _ in fulls), min(c for _, c in fulls)
+        reuse_or_compute(evaluation, None, None, lambda: results)  # keep what was computed
         db.session.expire_all()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
-        results = evaluation_results(evaluation)
-        full = time.perf_counter() - started
-        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+        kept, kept_wall, kept_cpu = clock.run(evaluation_results, evaluation)
+        assert kept["outcomes"] == results["outcomes"], "the kept results differ"
         db.session.expire_all()
         tracemalloc.start()
-        evaluation_results(evaluation)
+        compute_results(evaluation)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         name = url.split(":", 1)[0]
-        print(f"{name:10} seeded {responses:,} x {QUESTIONS} x {WAVES} in {seeded:6.1f} s | "
-              f"read {rows:,} rows {read:6.1f} s | full analysis {full:6.1f} s "
-              f"({full / read:.2f}x read) | peak traced memory {peak / 2**20:,.0f} MiB, "
-              f"peak RSS growth {grown / 1024:,.0f} MiB | "
+        best = f" (best of {rounds})" if rounds > 1 else ""
+        print(f"{name}: seeded {responses:,} x {QUESTIONS} x {WAVES} in {seeded:.1f} s; "
               f"{len(results['questions'])} questions, {len(results['outcomes'])} outcomes",
               flush=True)
+        print(f"  read, the loader's queries{best}: {rows:,} rows in {read:7.1f} s "
+              f"(cpu {read_cpu:7.1f} s)")
+        print(f"  read, plain select of every answer: {plain_rows:,} rows in {plain:7.1f} s "
+              f"(cpu {plain_cpu:7.1f} s)")
+        print(f"  full analysis{best}: {full:7.1f} s (cpu {full_cpu:7.1f} s) = "
+              f"{full / read:.2f}x the loader's read ({full_cpu / read_cpu:.2f}x in cpu), "
+              f"{full / plain:.2f}x the plain select ({full_cpu / plain_cpu:.2f}x in cpu); "
+              f"target within 2x")
+        print(f"  the same results read back from the results cache: {kept_wall:.2f} s "
+              f"(cpu {kept_cpu:.2f} s)")
+        print(f"  memory: peak traced {peak / 2**20:,.0f} MiB, peak RSS growth "
+              f"{grown / 1024:,.0f} MiB", flush=True)
         db.session.remove()
         db.drop_all()
 
@@ -208,9 +284,11 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/reval_bench")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the read and the analysis this many times; report the best")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        run(f"sqlite:///{folder}/bench.sqlite3", args.responses)
+        run(f"sqlite:///{folder}/bench.sqlite3", args.responses, args.rounds)
     if not args.sqlite_only:
         base, name = args.postgres.rsplit("/", 1)
         engine = sa.create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
@@ -218,7 +296,7 @@ def main() -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         engine.dispose()
-        run(args.postgres, args.responses)
+        run(args.postgres, args.responses, args.rounds)
 
 
 if __name__ == "__main__":

@@ -47,12 +47,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(app_path: str, env: dict[str, str], workers: int, cwd: Path) -> tuple:
-    port = free_port()
+def serve(app_path: str, env: dict[str, str], workers: int, cwd: Path, *,
+          port: int | None = None, log=None) -> tuple:
+    """gunicorn (gthread, 4 threads per worker) on loopback, in its own process group so the
+    master and its workers can be signalled together; ``port`` reuses an address."""
+    port = port or free_port()
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", "4",
          "--timeout", "120", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_path],
-        cwd=cwd, env={**os.environ, **env})
+        cwd=cwd, env={**os.environ, **env}, start_new_session=True, stdout=log, stderr=log)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -24,10 +24,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _configure(app, config)
+    from revaluation import cli, security, web
+
+    security.install_converters(app)
     _init_extensions(app)
     _register_blueprints(app)
-    from revaluation import cli, web
-
+    security.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app
@@ -59,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    app.before_request(_fresh_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to see that page."
@@ -97,12 +100,18 @@ def _tune_sqlite(engine) -> None:
 
 
 def _select_locale() -> str | None:
-    from flask import request
+    """A respondent's chosen language on their pages, else ?lang=, cookie, browser."""
+    from revaluation.services.languages import select_locale
 
-    chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(["en", "cy", "ar", "ur", "pl"]) or "en"
+    return select_locale()
+
+
+def _fresh_locale() -> None:
+    """Forget the locale Flask-Babel cached on ``g``: ``g`` outlives a request whenever an
+    app context was already pushed (tests, CLI), and each request must choose afresh."""
+    from flask_babel import refresh
+
+    refresh()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from revaluation import cli_instruments, cli_report, cli_results
+from revaluation import cli_instruments, cli_report, cli_results, cli_retention
 from revaluation.extensions import db
 
 users_cli = AppGroup("users", help="Manage sign-in accounts.")
@@ -75,3 +75,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli_instruments.instruments_cli)
     cli_report.init_app(app)
     cli_results.init_app(app)
+    cli_retention.init_app(app)

@@ -42,6 +42,20 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _limit(env: dict[str, str], name: str, default: str) -> str:
+    """A rate limit such as "600 per minute", checked now rather than at the first request."""
+    from limits import parse_many
+
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate limit such as '600 per minute', got {raw!r}"
+        ) from None
+    return raw
+
+
 def normalise_database_url(url: str) -> str:
     """Point PostgreSQL URLs at psycopg 3, whatever scheme the operator wrote."""
     for prefix in ("postgres://", "postgresql://"):
@@ -108,10 +122,20 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "SECRET_KEY": secret,
         "PANEL_CODE_KEY": panel_key or secret,
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL errors and echo never carry answers or codes into logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        #: RQ queue name; only deployments sharing one Redis need to change it.
+        "JOB_QUEUE": env.get("JOB_QUEUE") or "revaluation",
+        #: Seconds a dead worker's job stays "running" before workers queue it again.
+        "JOB_LEASE_SECONDS": _int(env, "JOB_LEASE_SECONDS", 60, minimum=10),
+        #: With REDIS_URL, exports and imports of more rows than this run on a worker.
+        "BACKGROUND_ROWS": _int(env, "BACKGROUND_ROWS", 2000, minimum=0),
         "RATELIMIT_ENABLED": _bool(env, "RATELIMIT_ENABLED", True),
+        #: Per client address (Flask-Limiter syntax): all respondent POSTs, and new responses.
+        "RESPONDENT_RATE_LIMIT": _limit(env, "RESPONDENT_RATE_LIMIT", "600 per minute"),
+        "RESPONDENT_START_LIMIT": _limit(env, "RESPONDENT_START_LIMIT", "60 per minute"),
         "SMALL_CELL_THRESHOLD": _int(env, "SMALL_CELL_THRESHOLD", 5, minimum=2),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024, minimum=1024),
         "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),
@@ -119,6 +143,11 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        #: A sign-in lasts at most this long, however active the session (ASVS 3.3.2).
+        "SESSION_MAX_HOURS": _int(env, "SESSION_MAX_HOURS", 12, minimum=1),
+        #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),

@@ -1,12 +1,15 @@
-"""App-wide web behaviour: security headers, error pages, template helpers, session lifecycle."""
+"""App-wide web behaviour: error pages, template helpers, session lifecycle (security headers
+are in :mod:`revaluation.security`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from revaluation.extensions import db
 
@@ -14,12 +17,6 @@ logger = logging.getLogger(__name__)
 
 #: app.extensions key: {path prefix: function(HTTPException) -> Response} for JSON error bodies.
 JSON_ERROR_BODIES = "revaluation.json_error_bodies"
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'; object-src 'none'"
-)
 
 ERROR_TEXT = {
     400: (
@@ -34,26 +31,76 @@ ERROR_TEXT = {
     405: ("That action is not available here", "Go back and use the buttons on the page."),
     413: ("That file or form is too large", "Try a smaller file, or split the upload into parts."),
     429: ("Too many requests", "Please wait a minute, then try again."),
+    503: (
+        "We could not save just now",
+        "Our database is briefly unavailable. What you sent before is safe. Go back (your "
+        "browser keeps what you typed on this page) and send it again in a minute.",
+    ),
 }
+
+#: Seconds a client is asked to wait before retrying when the database is unavailable.
+RETRY_AFTER_SECONDS = 5
+
+#: Errors meaning the database cannot be reached or written just now (a restart, a full or
+#: read-only disk, an exhausted pool), not that the request was wrong: they get a calm 503.
+DATABASE_UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
+def route_for_log() -> str:
+    """The matched route's pattern (/t/<token>), never the path itself: paths can carry
+    single-use tokens and resume codes, which must not reach the logs."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no matching route)"
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """Refuse, before anything is stored, a request whose text holds a NUL character.
+
+    No browser sends one from a form; PostgreSQL cannot store it in text and SQLite cuts text
+    at it, so such a request could only fail half-way or store something other than was sent.
+    """
+    if request.blueprint == "api" and request.headers.get("Authorization"):
+        return  # the API checks its own bodies, naming the field at fault (api/inputs.py)
+    texts = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [v for values in request.form.listvalues() for v in values]
+        texts += list(request.form) + [f.filename or "" for f in request.files.values()]
+    elif request.is_json:
+        texts.append(request.get_json(silent=True))
+    if any(_holds_nul(text) for text in texts):
+        abort(400)
 
 
 def init_app(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.before_request(refuse_nul_characters)
 
     @app.teardown_request
     def rollback_on_error(exc):
         if exc is not None:
-            db.session.rollback()
+            with contextlib.suppress(sa_exc.DBAPIError):  # a lost connection has nothing to undo
+                db.session.rollback()
+
+    @app.teardown_appcontext
+    def end_session(_exc):
+        """End the request's database session. A connection lost after the page was built (a
+        database restart) is discarded, not allowed to turn a finished page into a 500.
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first."""
+        try:
+            db.session.remove()
+        except sa_exc.DBAPIError as error:
+            db.session.registry.clear()
+            logger.warning("database connection lost while ending a request: %s",
+                           type(getattr(error, "orig", None) or error).__name__)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -74,10 +121,34 @@ def init_app(app: Flask) -> None:
                 return json_body(error)
         return render_template("errors/error.html", code=code, title=title, text=text), code
 
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def database_unavailable(error: Exception):
+        """A database outage gets the 503 page of whichever part of the site was asked,
+        never a stack trace; other database errors are unexpected (500)."""
+        if isinstance(error, sa_exc.DBAPIError) and not (
+            isinstance(error, DATABASE_UNAVAILABLE) or error.connection_invalidated
+        ):
+            return unexpected_error(error)
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:  # the connection is gone: nothing left to undo
+            db.session.close()
+        cause = getattr(error, "orig", None) or error
+        # The driver's message names the failure (no statement parameters, so no answers).
+        logger.warning(
+            "database unavailable on %s %s: %s: %s", request.method, route_for_log(),
+            type(cause).__name__, str(cause).splitlines()[0][:200] if str(cause) else "",
+        )
+        unavailable = ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS)
+        response = make_response(current_app.handle_http_exception(unavailable))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         db.session.rollback()
-        logger.exception("unhandled error on %s %s", request.method, request.path)
+        logger.exception("unhandled error on %s %s", request.method, route_for_log())
         if request.path.startswith("/api/"):
             return {
                 "error": {

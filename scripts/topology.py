@@ -86,6 +86,8 @@ class Topology:
     #: "upgrade" (the real thing: `flask db upgrade`) or "create-all" (build the schema from
     #: the models and stamp it, for a tree whose migration has not been regenerated yet).
     schema: str = "upgrade"
+    #: Extra options for `flask demo` (e.g. a smaller panel for a quick smoke test).
+    demo_args: tuple[str, ...] = ()
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="reval-topology-")))
     processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
     database: str = field(default_factory=lambda: f"reval_topology_{os.getpid()}")
@@ -143,21 +145,31 @@ class Topology:
 
     def _create_all(self) -> None:
         code = (
+            "from flask_migrate import stamp\n"
             "from revaluation import create_app\n"
             "from revaluation.extensions import db\n"
             "with create_app().app_context():\n"
             "    db.create_all()\n"
+            "    stamp()\n"
         )
-        subprocess.run(  # noqa: S603  (a fixed command line)
+        done = subprocess.run(  # noqa: S603  (a fixed command line)
             [sys.executable, "-c", code],
             cwd=ROOT,
             env=self.env,
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
         )
-        self.flask("db", "stamp", "head")
+        if done.returncode != 0:
+            raise RuntimeError(f"creating the schema failed:\n{done.stderr[-3000:]}")
 
     def start(self, log=print) -> None:
+        missing = [name for name in ("redis-server", "nginx") if _program(name) is None]
+        if missing:
+            raise RuntimeError(
+                f"{' and '.join(missing)} not found: install them (scripts/system-deps.sh "
+                "installs both on Debian and Ubuntu)"
+            )
         engine = self._admin()
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
@@ -168,7 +180,7 @@ class Topology:
         self._spawn(
             "redis",
             [
-                "redis-server",
+                _program("redis-server"),
                 "--port",
                 str(self.redis_port),
                 "--bind",
@@ -189,6 +201,8 @@ class Topology:
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             # Loopback has no TLS; behind a real proxy these cookies stay Secure.
             "SESSION_COOKIE_SECURE": "false",
+            # nginx in front: the client's address comes from its X-Forwarded-For.
+            "TRUSTED_PROXIES": "1",
             "RATELIMIT_ENABLED": "true" if self.rate_limits else "false",
             "LOG_LEVEL": "WARNING",
         }
@@ -199,8 +213,6 @@ class Topology:
         else:
             self.flask("db", "upgrade")
             log("flask db upgrade: done")
-        self.flask("demo")
-        log("flask demo: seeded")
         self.ports = [free_port() for _ in range(self.instances)]
         for n, port in enumerate(self.ports):
             self._spawn(
@@ -219,6 +231,9 @@ class Topology:
                 ],
             )
         self._spawn("rq-worker", [str(BIN / "flask"), "worker"])
+        # Seeded while the instances and the worker boot (they need the schema, not the data).
+        self.flask("demo", *self.demo_args)
+        log("flask demo: seeded" + (f" ({' '.join(self.demo_args)})" if self.demo_args else ""))
         for base in self.bases:
             wait_for(base + "/login")
         log("gunicorn: " + ", ".join(self.bases) + f" ({self.workers_per_instance} workers each)")
@@ -226,25 +241,42 @@ class Topology:
         servers = "\n".join(f"        server 127.0.0.1:{p};" for p in self.ports)
         conf = self.tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(tmp=self.tmp, servers=servers, port=self.proxy_port))
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        nginx = _program("nginx")
         self._spawn("nginx", [nginx, "-c", str(conf), "-p", str(self.tmp), "-g", "daemon off;"])
         wait_for(self.proxy + "/login")
         log(f"nginx round-robin: {self.proxy} -> {len(self.ports)} instances")
 
     def stop(self, log=print) -> None:
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+        running = [(n, p) for n, p in reversed(self.processes) if p.poll() is None]
+        for _name, process in running:  # all at once: each takes a few seconds to finish
+            os.killpg(process.pid, signal.SIGTERM)
+        for name, process in running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
             log(f"stopped {name}")
         self.processes.clear()
-        engine = self._admin()
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
-        engine.dispose()
-        log(f"dropped database {self.database}")
+        # Keep trying for a while: the server may be full of other clients for a moment.
+        for attempt in range(10):
+            engine = self._admin()
+            try:
+                with engine.connect() as conn:
+                    conn.execute(
+                        sa.text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+                    )
+                log(f"dropped database {self.database}")
+                break
+            except sa.exc.OperationalError as error:
+                if attempt == 9:
+                    log(f"could not drop database {self.database}: {error.orig}")
+                time.sleep(1)
+            finally:
+                engine.dispose()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _program(name: str) -> str | None:
+    """A system program's path (daemons often live in /usr/sbin, outside a user's PATH)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/local/sbin:/usr/sbin:/sbin")

@@ -3,11 +3,48 @@
 Two families: a definition that cannot be used (`DefinitionError`, carrying every
 `Problem` found at once so an author can fix them in one pass) and an answer that a
 respondent must correct (`AnswerError`, whose message is shown next to the field).
+
+What a respondent reads is a `Message`: English text that is also a plain `str`, and that
+keeps its gettext-style template and values so an app can show it in another language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+
+class Message(str):
+    """A respondent-facing message: the English text, plus the template it came from.
+
+    The engine speaks English and knows nothing of catalogues. An app that translates looks
+    `template` (or, with `plural`, both forms and the count ``num``, as ngettext does) up in
+    its catalogue and fills `params` in again; a param that is itself a Message is translated
+    first. Everything else can treat a Message as the English string it is.
+    """
+
+    template: str
+    plural: str | None
+    params: Mapping[str, Any]
+
+    def __new__(cls, template: str, plural: str | None = None, /, **params: Any) -> Message:
+        chosen = template if plural is None or params.get("num") == 1 else plural
+        text = chosen % params if params else template
+        made = super().__new__(cls, text)
+        made.template, made.plural, made.params = template, plural, dict(params)
+        return made
+
+
+def answer_message(template: str, /, **params: Any) -> Message:
+    """A message with %(name)s placeholders filled from `params` (gettext tools extract
+    it under the keyword ``answer_message``; pass one string literal)."""
+    return Message(template, **params)
+
+
+def answer_plural(singular: str, plural: str, num: int, /, **params: Any) -> Message:
+    """A message whose wording depends on the count `num` (keyword ``answer_plural:1,2``)."""
+    return Message(singular, plural, num=num, **params)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from surveys.errors import answer_message
 from surveys.expressions import Expression, ExpressionError, interpolate, parse
 from surveys.model import Choice, Instrument, Question, Section
 from surveys.types import get_type, is_nonsubstantive
@@ -25,7 +26,7 @@ from surveys.types import get_type, is_nonsubstantive
 logger = logging.getLogger(__name__)
 
 #: Shown when a constraint fails and the author gave no constraint_message.
-DEFAULT_CONSTRAINT_MESSAGE = "This answer is not allowed here; please check it"
+DEFAULT_CONSTRAINT_MESSAGE = answer_message("This answer is not allowed here; please check it")
 
 
 @lru_cache(maxsize=2048)
@@ -180,7 +181,7 @@ class Flow:
         if question.choice_filter is not None and question.type in ("single_choice", "likert"):
             plain = get_type(question.type).expression_value(question, value)
             if plain != "other" and all(c.value != plain for c in self.choices(question)):
-                return "Choose one of the options shown"
+                return answer_message("Choose one of the options shown")
         if question.constraint is None:
             return None
         this = get_type(question.type).expression_value(question, value)

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from surveys.model import Instrument, Scale
 from surveys.types.base import NONSUBSTANTIVE, get_type
 
@@ -114,6 +116,60 @@ def _look_up(scale: Scale, raw: float, answered: int, total: int) -> ScaleScore:
             return ScaleScore(converted, raw, answered)
     shown = int(key) if float(key).is_integer() else round(key, 3)
     return ScaleScore(None, raw, answered, f"raw total {shown} is not in the scoring table")
+
+
+def score_matrix(scale: Scale, items: np.ndarray) -> np.ndarray:
+    """Every respondent's score at once: ``items`` is respondents x ``scale.items`` numbers
+    (NaN: missing), the result one score per row (NaN: no score).
+
+    The same rules as :func:`score_scale`, as array operations for analysing a whole wave;
+    item sums run in item order, so each score equals :func:`score_scale`'s bit for bit.
+    """
+    matrix = np.asarray(items, dtype=float)
+    rows, total = matrix.shape[0], len(scale.items)
+    valid = np.isfinite(matrix)
+    if scale.item_min is not None:
+        valid &= ~(matrix < scale.item_min)
+    if scale.item_max is not None:
+        valid &= ~(matrix > scale.item_max)
+    answered = valid.sum(axis=1)
+    item_sum = np.zeros(rows)
+    for index, key in enumerate(scale.items):
+        column = matrix[:, index]
+        if key in scale.reverse:
+            column = scale.item_min + scale.item_max - column  # type: ignore[operator]
+        item_sum = item_sum + np.where(valid[:, index], column, 0.0)
+    needed = total if scale.min_answered is None and scale.missing == "require_all" else (
+        scale.min_answered or 1)
+    scored = answered >= needed
+    if scale.missing == "require_all":
+        scored &= answered == total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        person_mean = item_sum / answered
+    if scale.missing == "mean_impute":
+        filled = item_sum + np.round(person_mean) * (total - answered)
+        raw = filled if scale.method == "sum" else filled / total
+    elif scale.method == "sum":
+        raw = person_mean * total
+    else:
+        raw = person_mean
+    raw = np.where(scored, raw, np.nan)
+    if scale.lookup is None:
+        return raw
+    if scale.lookup_requires_all:
+        raw = np.where(answered == total, raw, np.nan)
+        key = raw
+    else:
+        key = np.round(raw)
+    out = np.full(rows, np.nan)
+    found = np.zeros(rows, dtype=bool)
+    for table_raw, converted in scale.lookup.items():
+        # math.isclose's test (relative 1e-9, absolute 1e-9); the first entry that matches wins.
+        tolerance = np.maximum(1e-9 * np.maximum(np.abs(key), abs(table_raw)), 1e-9)
+        hit = ~found & (np.abs(key - table_raw) <= tolerance)
+        out[hit] = converted
+        found |= hit
+    return out
 
 
 def score_all(instrument: Instrument, answers: Mapping[str, Any]) -> dict[str, ScaleScore]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 04:04:26.004764
+Create Date: 2026-11-30 05:41:25.356873
 
 """
 from alembic import op
@@ -37,6 +37,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation')),
     sa.UniqueConstraint('slug', name=op.f('uq_evaluation_slug'))
     )
+    op.create_table('login_throttle',
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key_hash', name=op.f('pk_login_throttle'))
+    )
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_throttle_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -182,6 +192,20 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_participation_space_code')),
     sa.UniqueConstraint('evaluation_id', name=op.f('uq_participation_space_evaluation_id'))
     )
+    op.create_table('results_cache',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('filters', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_results_cache_evaluation_id_evaluation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_results_cache')),
+    sa.UniqueConstraint('evaluation_id', 'filters', name=op.f('uq_results_cache_evaluation_id_filters'))
+    )
+    with op.batch_alter_table('results_cache', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_results_cache_evaluation_id'), ['evaluation_id'], unique=False)
+
     op.create_table('sense_making_round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('evaluation_id', sa.Integer(), nullable=False),
@@ -273,6 +297,30 @@ def upgrade():
     with op.batch_alter_table('report_edition', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_edition_evaluation_id'), ['evaluation_id'], unique=False)
 
+    op.create_table('stored_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evaluation_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=100), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('job_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("purpose IN ('upload', 'export')", name=op.f('ck_stored_file_purpose_known')),
+    sa.CheckConstraint('size >= 0', name=op.f('ck_stored_file_size_positive')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_stored_file_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['evaluation_id'], ['evaluation.id'], name=op.f('fk_stored_file_evaluation_id_evaluation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['job_id'], ['job.id'], name=op.f('fk_stored_file_job_id_job'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stored_file'))
+    )
+    with op.batch_alter_table('stored_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stored_file_evaluation_id'), ['evaluation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stored_file_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('finding_response',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('finding_id', sa.Integer(), nullable=False),
@@ -334,6 +382,23 @@ def upgrade():
     with op.batch_alter_table('wave', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wave_evaluation_id'), ['evaluation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_wave_instrument_version_id'), ['instrument_version_id'], unique=False)
+
+    op.create_table('consent_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('wave_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('text_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_consent_version_version_pos')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_consent_version_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['wave_id'], ['wave.id'], name=op.f('fk_consent_version_wave_id_wave'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_version')),
+    sa.UniqueConstraint('wave_id', 'version', name=op.f('uq_consent_version_wave_id_version'))
+    )
+    with op.batch_alter_table('consent_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_version_wave_id'), ['wave_id'], unique=False)
 
     op.create_table('invitation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -437,6 +502,8 @@ def upgrade():
     sa.Column('status', sa.Enum('partial', 'complete', name='response_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('consent_given', sa.Boolean(), nullable=False),
     sa.Column('consent_version', sa.Integer(), nullable=True),
+    sa.Column('consent_hash', sa.String(length=64), nullable=True),
+    sa.Column('consented_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('panel_hash', sa.String(length=64), nullable=True),
     sa.Column('resume_hash', sa.String(length=64), nullable=True),
     sa.Column('respondent_name', sa.String(length=200), nullable=True),
@@ -658,6 +725,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitation_wave_id'))
 
     op.drop_table('invitation')
+    with op.batch_alter_table('consent_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_version_wave_id'))
+
+    op.drop_table('consent_version')
     with op.batch_alter_table('wave', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wave_instrument_version_id'))
         batch_op.drop_index(batch_op.f('ix_wave_evaluation_id'))
@@ -671,6 +742,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_finding_response_finding_id'))
 
     op.drop_table('finding_response')
+    with op.batch_alter_table('stored_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stored_file_expires_at'))
+        batch_op.drop_index(batch_op.f('ix_stored_file_evaluation_id'))
+
+    op.drop_table('stored_file')
     with op.batch_alter_table('report_edition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_edition_evaluation_id'))
 
@@ -695,6 +771,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sense_making_round_evaluation_id'))
 
     op.drop_table('sense_making_round')
+    with op.batch_alter_table('results_cache', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_results_cache_evaluation_id'))
+
+    op.drop_table('results_cache')
     op.drop_table('participation_space')
     with op.batch_alter_table('negotiation_round', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_negotiation_round_evaluation_id'))
@@ -728,5 +808,9 @@ def downgrade():
 
     op.drop_table('api_token')
     op.drop_table('user')
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_throttle_updated_at'))
+
+    op.drop_table('login_throttle')
     op.drop_table('evaluation')
     # ### end Alembic commands ###

@@ -163,7 +163,7 @@ def describe_numeric(
     hidden = (False, False)
     if scale_points is not None:
         points = [float(point) for point in scale_points]
-        extra = sorted(set(numbers.tolist()) - set(points))
+        extra = sorted(set(np.unique(numbers).tolist()) - set(points))
         keys = [_format_number(point) for point in [*points, *extra]]
         counts = [int(np.sum(numbers == point)) for point in [*points, *extra]]
         distribution, hidden = _distribution(keys, {}, counts, ns, missing, threshold)
@@ -216,16 +216,23 @@ def describe_categorical(
     kept, missing, ns = _split_answers(values, nonsubstantive)
     missing, ns = missing - nonsubstantive_count, ns + nonsubstantive_count
     text_array = isinstance(kept, np.ndarray) and kept.dtype.kind == "U"
-    answers = kept.tolist() if text_array else [str(value) for value in kept]
+    if text_array:
+        # Counted in C; the dict keeps Counter's order (first seen first).
+        found, first, found_counts = np.unique(kept, return_index=True, return_counts=True)
+        tally = {str(found[i]): int(found_counts[i]) for i in np.argsort(first)}
+        answered = len(kept)
+    else:
+        answers = [str(value) for value in kept]
+        tally = Counter(answers)
+        answered = len(answers)
     keys = [str(value) for value, _ in choices]
     labels = {str(value): label for value, label in choices}
-    tally = Counter(answers)
     keys += [answer for answer in tally if answer not in labels]
     counts = [tally.get(key, 0) for key in keys]
     distribution, hidden = _distribution(keys, labels, counts, ns, missing, threshold)
     mean = median = None
     sd = None
-    reason = _no_answer_reason(len(answers))
+    reason = _no_answer_reason(answered)
     if ordinal:
         numbers = _ordinal_numbers(kept) if text_array else as_float_array(answers)
         if np.isnan(numbers).any():
@@ -234,7 +241,7 @@ def describe_categorical(
             mean, median, sd = _centre(numbers, threshold)
     return QuestionSummary(
         "categorical",
-        len(answers),
+        answered,
         missing,
         ns,
         distribution,

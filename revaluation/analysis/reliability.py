@@ -137,7 +137,8 @@ def scale_reliability(
 ) -> ReliabilityResult:
     """Alpha (Feldt CI), item-total statistics and floor/ceiling shares for a respondents × items
     matrix in which ``NaN``/``None`` marks a missing answer."""
-    raw = np.asarray(items, dtype=object)
+    numeric = isinstance(items, np.ndarray) and items.dtype.kind in "fiu"
+    raw = items if numeric else np.asarray(items, dtype=object)
     if raw.ndim != 2:
         raw = raw.reshape(0, 0) if raw.size == 0 else raw.reshape(-1, 1)
     matrix = as_float_array(raw.ravel()).reshape(raw.shape)

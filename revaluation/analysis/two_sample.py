@@ -30,9 +30,14 @@ from .values import CONFIDENCE, as_float_array, finite, is_missing
 
 def clean_categories(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Categorical answers as strings, missing ones dropped (``1`` and ``1.0`` become ``"1"``)."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.size and all(
+        type(value) is str for value in values.ravel()
+    ):
+        # Already text (e.g. answers this function cleaned before): the vectorised path.
+        values = values.astype(str)
     if isinstance(values, np.ndarray) and values.dtype.kind == "U":
-        # Text arrays from the loaders, "" for missing: vectorised.
-        return values[np.char.strip(values) != ""].astype(object)
+        # Text arrays from the loaders, "" for missing: vectorised, and kept as text arrays.
+        return values[np.char.strip(values) != ""]
     kept = []
     for value in np.asarray(values, dtype=object).ravel():
         if is_missing(value):
@@ -191,7 +196,11 @@ def compare_paired(
 
 
 def _table(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    categories = sorted({str(value) for values in groups for value in values})
+    if all(isinstance(values, np.ndarray) and values.dtype.kind == "U" for values in groups):
+        # Text arrays (what clean_categories gives): the categories found without a Python loop.
+        categories = sorted(set().union(*(np.unique(values).tolist() for values in groups)))
+    else:
+        categories = sorted({str(value) for values in groups for value in values})
     table = np.array(
         [[int(np.sum(values == category)) for category in categories] for values in groups],
         dtype=float,

@@ -74,6 +74,10 @@ def list_responses(slug: str):
     result = page_of(query, lambda r: r, page=page, per_page=per_page)
     answers = answers_of(result["items"])
     result["items"] = [response_json(r, answers.get(r.id, {})) for r in result["items"]]
+    # Row-level answers left the platform: the owners' audit log says so, like an export.
+    audit.record("responses.read_api", evaluation_id=evaluation.id, obj=evaluation,
+                 count=len(result["items"]), page=page, via="api")
+    db.session.commit()
     return result
 
 
@@ -88,6 +92,9 @@ def _response_in(evaluation, response_id: int) -> Response:
 def get_response(slug: str, response_id: int):
     evaluation, _role = load_evaluation(slug, "responses:read", edit=True)
     response = _response_in(evaluation, response_id)
+    audit.record("responses.read_api", evaluation_id=evaluation.id, obj=evaluation, count=1,
+                 response_id=response.id, via="api")
+    db.session.commit()
     return response_json(response, answers_of([response]).get(response.id, {}))
 
 

@@ -2,13 +2,22 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from revaluation.auth.forms import LoginForm
 from revaluation.extensions import db, limiter
-from revaluation.services import audit
-from revaluation.services.users import authenticate
+from revaluation.security import mark_signed_in
+from revaluation.services.users import authenticate, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -33,6 +42,7 @@ def login():
         outcome = authenticate(form.email.data, form.password.data)
         if outcome.user is not None:
             db.session.commit()
+            mark_signed_in()  # a fresh session: nothing from before sign-in carries over
             login_user(outcome.user)
             current_app.logger.info("user %s signed in", outcome.user.id)
             return redirect(_safe_next(request.args.get("next")))
@@ -44,8 +54,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    audit.record("user.logout", obj=current_user._get_current_object())
+    sign_out(current_user._get_current_object())
     db.session.commit()
     logout_user()
+    session.clear()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -111,6 +111,15 @@ def outline(definition: dict) -> dict[str, Any]:
         "sections": sections,
         "choice_lists": lists,
         "scales": [s["key"] for s in definition.get("scales", [])],
+        "item_banks": [
+            {
+                "key": b["key"],
+                "title": text(b.get("title"), language) or b["key"],
+                "items": len(b.get("items", [])),
+                "rule": b.get("rule") or {},
+            }
+            for b in definition.get("item_banks", [])
+        ],
         "questions": sum(len(s["questions"]) for s in sections),
     }
 
@@ -326,7 +335,8 @@ def instrument_publish(slug: str, instrument_id: int):
     _evaluation, _role, instrument = load(slug, instrument_id)
     version = instrument.latest
     if ConfirmForm().validate_on_submit():
-        if not any(s.get("questions") for s in version.definition.get("sections", [])):
+        sections = version.definition.get("sections", [])
+        if not any(s.get("questions") or s.get("adaptive") for s in sections):
             flash("Add at least one question before publishing.", "error")
             return redirect(url_for("design.instrument", slug=slug, instrument_id=instrument_id))
         try:
@@ -392,5 +402,5 @@ def instrument_download(slug: str, instrument_id: int, number: int, fmt: str):
     )
 
 
-# The editing pages register on the same blueprint.
-from revaluation.design import instrument_editor  # noqa: E402,F401
+# The editing and calibration pages register on the same blueprint.
+from revaluation.design import calibration, instrument_editor  # noqa: E402,F401

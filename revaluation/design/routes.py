@@ -29,4 +29,10 @@ def evaluation(slug: str):
 
 
 # The workspace's other pages live in their own modules and register on this blueprint.
-from revaluation.design import fieldwork, framework, instruments, settings  # noqa: E402,F401
+from revaluation.design import (  # noqa: E402,F401
+    consent,
+    fieldwork,
+    framework,
+    instruments,
+    settings,
+)

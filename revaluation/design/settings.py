@@ -20,6 +20,7 @@ from revaluation.design.forms_settings import (
 from revaluation.design.routes import bp
 from revaluation.extensions import db
 from revaluation.models import Evaluation, Role
+from revaluation.security import mark_signed_in
 from revaluation.services import access, audit_log, members
 from revaluation.services.evaluations import (
     EvaluationError,
@@ -240,6 +241,7 @@ def invitation(token: str):
             members.accept_invitation(invite, user)
             db.session.commit()
             if not signed_in:
+                mark_signed_in()
                 login_user(user)
             flash(f"Welcome to “{view['title']}”.", "success")
             return redirect(url_for("design.evaluation", slug=slug))

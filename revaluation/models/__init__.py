@@ -14,7 +14,14 @@ from revaluation.models.evaluations import (
     Role,
     Statistic,
 )
-from revaluation.models.fieldwork import Anonymity, Invitation, InvitationKind, Wave, WaveState
+from revaluation.models.fieldwork import (
+    Anonymity,
+    ConsentVersion,
+    Invitation,
+    InvitationKind,
+    Wave,
+    WaveState,
+)
 from revaluation.models.instruments import Instrument, InstrumentVersion, VersionStatus
 from revaluation.models.participation import (
     Finding,
@@ -39,9 +46,16 @@ from revaluation.models.participation import (
     Visibility,
     Vote,
 )
-from revaluation.models.reports import Job, JobStatus, ReportDelivery, ReportEdition
+from revaluation.models.reports import (
+    Job,
+    JobStatus,
+    ReportDelivery,
+    ReportEdition,
+    StoredFile,
+)
 from revaluation.models.responses import Answer, Response, ResponseStatus
-from revaluation.models.users import ApiToken, User
+from revaluation.models.results import ResultsCache
+from revaluation.models.users import ApiToken, LoginThrottle, User
 
 __all__ = [
     "Anonymity",
@@ -49,6 +63,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "ColleagueInvitation",
+    "ConsentVersion",
     "Direction",
     "Evaluation",
     "Finding",
@@ -61,6 +76,7 @@ __all__ = [
     "InvitationKind",
     "Job",
     "JobStatus",
+    "LoginThrottle",
     "Membership",
     "MscRound",
     "MscVote",
@@ -77,11 +93,13 @@ __all__ = [
     "ReportEdition",
     "Response",
     "ResponseStatus",
+    "ResultsCache",
     "Role",
     "RoundState",
     "Stance",
     "StateError",
     "Statistic",
+    "StoredFile",
     "Story",
     "StoryStatus",
     "StoryTag",

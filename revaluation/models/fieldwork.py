@@ -63,6 +63,12 @@ class Wave(Base):
     evaluation = relationship("Evaluation", back_populates="waves")
     instrument_version = relationship("InstrumentVersion")
     invitations = relationship("Invitation", back_populates="wave", cascade="all, delete-orphan")
+    consent_versions = relationship(
+        "ConsentVersion",
+        back_populates="wave",
+        cascade="all, delete-orphan",
+        order_by="ConsentVersion.version",
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -108,6 +114,30 @@ def _aware(moment: datetime) -> datetime:
     from datetime import UTC
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class ConsentVersion(Base):
+    """The words of one version of a wave's consent text, kept so that every response can
+    show exactly what its respondent agreed to, even after the text is changed."""
+
+    __tablename__ = "consent_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    #: Equals Wave.consent_version while this is the wave's current text.
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: SHA-256 (hex) of the UTF-8 text; stored with each response that agreed to it.
+    text_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    wave = relationship("Wave", back_populates="consent_versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("wave_id", "version"),
+        sa.CheckConstraint("version >= 1", name="version_pos"),
+    )
 
 
 class Invitation(Base):

@@ -93,3 +93,33 @@ class ReportDelivery(Base):
     downloaded_at: Mapped[datetime | None]
 
     edition = relationship("ReportEdition", back_populates="deliveries")
+
+
+class StoredFile(Base):
+    """A file kept in the database so that every app instance and every worker can read it:
+    a response file uploaded for import, or the output of an export job. Both hold row-level
+    answers, so each has an expiry after which the workers' housekeeping deletes it."""
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("evaluation.id", ondelete="CASCADE"), index=True
+    )
+    #: "upload" (waiting to be imported) or "export" (made by an export job).
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    #: The upload's reference (its SHA-256 and extension) or the export's download name.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    mimetype: Mapped[str] = mapped_column(sa.String(100))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    content: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("job.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("purpose IN ('upload', 'export')", name="purpose_known"),
+        sa.CheckConstraint("size >= 0", name="size_positive"),
+    )

@@ -34,6 +34,10 @@ class Response(Base):
     consent_given: Mapped[bool] = mapped_column(default=False)
     #: The wave's consent_version the respondent agreed to.
     consent_version: Mapped[int | None]
+    #: SHA-256 of the consent text agreed to (ConsentVersion.text_hash); None without a text.
+    consent_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the respondent agreed; None when the wave had no consent text.
+    consented_at: Mapped[datetime | None]
     #: Keyed hash (HMAC) of the self-generated panel code; links waves without identifying.
     panel_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     #: Keyed hash of the resume code; lets the person continue, view or delete.

@@ -77,3 +77,19 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins for an address that has no account, throttled exactly like an account's
+    (``User.failed_logins``/``locked_until``), so a lockout reveals nothing about which
+    addresses exist. Keyed by a keyed hash of the address: the address itself is never stored.
+    """
+
+    __tablename__ = "login_throttle"
+
+    #: keyed_hash(normalised email, purpose="login-throttle")
+    key_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    #: Last failure; rows untouched for a day are deleted.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

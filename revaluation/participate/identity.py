@@ -7,6 +7,7 @@ random token per panel, stored on the server only as a keyed hash.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from flask import Response as FlaskResponse
@@ -78,8 +79,14 @@ def panel_token(round_id: int, *, create: bool) -> str | None:
 
 
 def rate_key() -> str:
-    """Rate limits count per IP address and per participant cookie together."""
-    return f"{get_remote_address()}|{request.cookies.get(COOKIE, '')[-24:]}"
+    """Rate limits count per address and participant together, so people in one workshop
+    (one Wi-Fi address) each get their own allowance. Only a cookie this app signed counts:
+    a made-up or absent cookie falls into the address's shared bucket, so sending a new
+    random cookie with every request does not escape the limit."""
+    entries = _read(COOKIE)
+    who = hashlib.sha256(repr(sorted(entries.items())).encode()).hexdigest()[:24] \
+        if entries else ""
+    return f"{get_remote_address()}|{who}"
 
 
 def write(response: FlaskResponse) -> FlaskResponse:

@@ -20,6 +20,7 @@ from revaluation.services import (
     participation_votes,
 )
 from revaluation.services.instruments import definition_of, instrument_in
+from revaluation.services.languages import language_name
 from revaluation.services.participation import ParticipationError
 from revaluation.services.participation_coding import StoryFilter
 from surveys.formats import DefinitionError
@@ -125,9 +126,16 @@ def _question_targets(evaluation) -> list[dict]:
         definition = definition_of(instrument.latest)
         language = definition.default_language
         out.append({"id": instrument.id, "title": instrument.title,
+                    "languages": [c for c in definition.languages if c != language],
                     "sections": [(s.key, s.title.get(language) or s.key)
                                  for s in definition.sections]})
     return out
+
+
+def _other_languages(targets: list[dict]) -> list[tuple[str, str]]:
+    """(code, name) of every language some instrument has besides its default one."""
+    codes = sorted({code for t in targets for code in t["languages"]})
+    return [(code, language_name(code)) for code in codes]
 
 
 @bp.route("/e/<slug>/participation/proposals/<int:proposal_id>/accept",
@@ -135,6 +143,7 @@ def _question_targets(evaluation) -> list[dict]:
 @login_required
 def accept(slug: str, proposal_id: int):
     evaluation, role, proposal = _proposal(slug, proposal_id)
+    targets = _question_targets(evaluation)
     form = {"title": proposal.text[:200], "label": proposal.text[:500], "qtype": "long_text"}
     errors = []
     if request.method == "POST":
@@ -153,7 +162,9 @@ def accept(slug: str, proposal_id: int):
                     raise ParticipationError("Choose a page of an instrument", "section")
                 participation_moderation.accept_question(
                     proposal, current_user, instrument, label=form.get("label", ""),
-                    qtype=form.get("qtype", ""), section=section, reason=form.get("reason"))
+                    qtype=form.get("qtype", ""), section=section, reason=form.get("reason"),
+                    translations={k.removeprefix("label_"): v for k, v in form.items()
+                                  if k.startswith("label_")})
         except (ParticipationError, DefinitionError) as exc:
             db.session.rollback()
             message = getattr(exc, "message", None) or "; ".join(
@@ -171,7 +182,7 @@ def accept(slug: str, proposal_id: int):
                            "detail": proposal.detail, "status": str(proposal.status)},
                  form=form, errors=errors, statistics=STATISTICS, directions=DIRECTIONS,
                  indicators=participation_moderation.indicator_choices(evaluation),
-                 targets=_question_targets(evaluation),
+                 targets=targets, other_languages=_other_languages(targets),
                  qtypes=participation_moderation.QUESTION_TYPES), 400 if errors else 200
 
 

@@ -4,7 +4,8 @@ proposals."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 
 from revaluation.extensions import limiter
 from revaluation.models import ProposalStatus, RoundState
@@ -17,13 +18,17 @@ from revaluation.participate.routes import (
     int_or_none,
     load_space,
     participant_or_new,
+    public_page,
+    refuse,
     render,
 )
 from revaluation.services import participation, participation_rounds, participation_votes
+from revaluation.services.languages import N_
 from revaluation.services.participation import ParticipationError
 from revaluation.services.participation_results import results_back
 
-STANCES = {"agree": "I agree", "disagree": "I disagree", "complicated": "It's more complicated"}
+STANCES = {"agree": N_("I agree"), "disagree": N_("I disagree"),
+           "complicated": N_("It's more complicated")}
 
 
 @bp.route("/msc/<code>", methods=["GET", "POST"], endpoint="msc_panel")
@@ -48,11 +53,11 @@ def msc_panel(code: str):
                     for sid, (rank, reason) in choices.items()}
         else:
             commit()
-            flash("Thank you: your choices and reasons are recorded. You can change them until "
-                  "the panel closes.", "success")
+            flash(gettext("Thank you: your choices and reasons are recorded. You can change them "
+                    "until the panel closes."), "success")
             return redirect(url_for("participate.msc_panel", code=msc_round.code))
     selected = next((s for s in stories if s["id"] == msc_round.selected_story_id), None)
-    return render_template(
+    return public_page(
         "participate/msc_panel.html",
         round={"code": msc_round.code, "domain": msc_round.domain,
                "open": msc_round.state is RoundState.OPEN, "reason": msc_round.selection_reason,
@@ -81,7 +86,8 @@ def sense_page(code: str, round_id: int, errors: list | None = None, typed: dict
     return render("participate/sense.html", space, evaluation, status=400 if errors else 200,
                   round={"id": sense.id, "title": sense.title,
                          "open": sense.state is RoundState.OPEN},
-                  findings=findings, mine=mine, stances=STANCES, errors=errors or [])
+                  findings=findings, mine=mine,
+                  stances={k: gettext(v) for k, v in STANCES.items()}, errors=errors or [])
 
 
 @bp.route("/p/<code>/sense/<int:round_id>/<int:finding_id>", methods=["POST"],
@@ -95,11 +101,11 @@ def respond_finding(code: str, round_id: int, finding_id: int):
         participation_rounds.respond_to_finding(sense, participant, finding_id, stance=stance,
                                                 comment=comment)
     except ParticipationError as exc:
-        commit()
+        refuse()
         return sense_page(code, round_id, errors=[(exc.field, exc.message)],
                           typed={finding_id: {"stance": stance, "comment": comment}})
     commit()
-    flash("Thank you: your response to this finding is recorded.", "success")
+    flash(gettext("Thank you: your response to this finding is recorded."), "success")
     return redirect(url_for("participate.sense", code=space.code, round_id=round_id)
                     + f"#finding-{finding_id}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 
 from revaluation.extensions import limiter
 from revaluation.models import (
@@ -22,19 +23,22 @@ from revaluation.participate.routes import (
     int_or_none,
     load_space,
     participant_or_new,
+    refuse,
     render,
 )
 from revaluation.services import participation, participation_votes
+from revaluation.services.languages import N_, translate
 from revaluation.services.participation import ParticipationError
 from revaluation.services.participation_rounds import rounds_of
 from revaluation.services.secrets import normalise_code
 
-KIND_WORDS = {"outcome": "What success would look like", "question": "A question to ask"}
+KIND_WORDS = {"outcome": N_("What success would look like"),
+              "question": N_("A question to ask")}
 STATUS_WORDS = {
-    "pending": "Waiting for the evaluators to look at it",
-    "accepted": "Accepted",
-    "merged": "Merged with a similar proposal",
-    "declined": "Not taken forward",
+    "pending": N_("Waiting for the evaluators to look at it"),
+    "accepted": N_("Accepted"),
+    "merged": N_("Merged with a similar proposal"),
+    "declined": N_("Not taken forward"),
 }
 
 
@@ -65,10 +69,10 @@ def resume(code: str):
         found = participation.participant_by_code(space, typed)
         if found is not None:
             identity.remember(space, normalise_code(typed))
-            flash("Welcome back. This device now remembers you.", "success")
+            flash(gettext("Welcome back. This device now remembers you."), "success")
             return redirect(url_for("participate.space", code=space.code))
-        errors = [("resume_code", "We do not recognise that resume code. Check it and try "
-                                  "again: it has 10 letters and numbers, like abcde-23456")]
+        errors = [("resume_code", gettext("We do not recognise that resume code. Check it and try "
+                                    "again: it has 10 letters and numbers, like abcde-23456"))]
     return render("participate/resume.html", space, evaluation, errors=errors, typed=typed,
                   status=400 if errors else 200)
 
@@ -77,7 +81,7 @@ def resume(code: str):
 def forget(code: str):
     space, _ = load_space(code)
     identity.forget(space)
-    flash("This device has forgotten you. Use your resume code to come back.", "success")
+    flash(gettext("This device has forgotten you. Use your resume code to come back."), "success")
     return redirect(url_for("participate.space", code=space.code))
 
 
@@ -93,11 +97,12 @@ def propose(code: str):
             participant = participant_or_new(space)
             participation.propose(space, participant, **form)
         except ParticipationError as exc:
+            refuse()
             errors = [(exc.field or "text", exc.message)]
         else:
             commit()
-            flash("Thank you. Your proposal is in: the evaluators will look at it and you can "
-                  "follow what happens to it here.", "success")
+            flash(gettext("Thank you. Your proposal is in: the evaluators will look at it and you "
+                    "can follow what happens to it here."), "success")
             return redirect(url_for("participate.proposals", code=space.code))
     return render("participate/propose.html", space, evaluation, form=form, errors=errors,
                   status=400 if errors else 200)
@@ -116,9 +121,9 @@ def _proposal_rows(space: ParticipationSpace, evaluation, participant) -> list[d
             continue
         into = by_id.get(p.merged_into_id)
         rows.append({
-            "id": p.id, "kind": str(p.kind), "kind_words": KIND_WORDS[str(p.kind)],
+            "id": p.id, "kind": str(p.kind), "kind_words": gettext(KIND_WORDS[str(p.kind)]),
             "text": p.text, "detail": p.detail, "status": str(p.status),
-            "status_words": STATUS_WORDS[str(p.status)], "reason": p.moderation_reason,
+            "status_words": gettext(STATUS_WORDS[str(p.status)]), "reason": p.moderation_reason,
             "merged_into": into.text if into else None, "own": own,
             "votable": p.status in participation_votes.VOTABLE,
             "support": support.get(p.id), "my_dots": mine.get(p.id, {}).get("dots", 0),
@@ -136,7 +141,8 @@ def proposals(code: str):
     return render("participate/proposals.html", space, evaluation,
                   rows=_proposal_rows(space, evaluation, participant),
                   budget=space.dot_budget, left=space.dot_budget - used,
-                  left_words=participation_votes.dots_left_message(space.dot_budget - used))
+                  left_words=translate(
+                      participation_votes.dots_left_message(space.dot_budget - used)))
 
 
 @bp.route("/p/<code>/proposals/<int:proposal_id>/dots", methods=["POST"], endpoint="dots")
@@ -151,12 +157,13 @@ def dots(code: str, proposal_id: int):
         participant = participant_or_new(space)
         left = participation_votes.change_dots(space, participant, proposal, delta)
     except ParticipationError as exc:
-        commit()  # keep a participant made on this request (their code was shown)
-        flash(exc.message, "error")
+        refuse()
+        flash(translate(exc.message), "error")
     else:
         commit()
-        flash(f"{'Dot added' if delta > 0 else 'Dot taken back'}. "
-              f"{participation_votes.dots_left_message(left)}.", "success")
+        words = translate(participation_votes.dots_left_message(left))
+        flash(gettext("Dot added. %(left)s.", left=words) if delta > 0
+              else gettext("Dot taken back. %(left)s.", left=words), "success")
     return redirect(url_for("participate.proposals", code=space.code) + f"#p-{proposal_id}")
 
 
@@ -173,12 +180,13 @@ def rank(code: str):
             participant = participant_or_new(space)
             participation_votes.set_ranking(space, participant, ranks)
         except ParticipationError as exc:
+            refuse()
             errors = [(f"rank-{rows[0]['id']}" if rows else None, exc.message)]
             for row in rows:
                 row["my_rank"] = ranks.get(row["id"])
         else:
             commit()
-            flash("Your ranking is saved.", "success")
+            flash(gettext("Your ranking is saved."), "success")
             return redirect(url_for("participate.proposals", code=space.code))
     return render("participate/rank.html", space, evaluation, rows=rows, errors=errors,
                   status=400 if errors else 200)

@@ -4,6 +4,7 @@ panels made of them), withdraw one, and negotiate the settled account of value."
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 
 from revaluation.extensions import limiter
 from revaluation.models import NegotiationRound, RoundState
@@ -16,25 +17,43 @@ from revaluation.participate.routes import (
     int_or_none,
     load_space,
     participant_or_new,
+    refuse,
     render,
 )
 from revaluation.services import participation_rounds, participation_stories
+from revaluation.services.languages import N_, current_language
 from revaluation.services.participation import ParticipationError, evaluation_groups
 from revaluation.services.participation_stories import HARVEST, INTENDED, StoryProblems
+from surveys.errors import answer_message
 
 BOXES = {
-    "calculate": ("Calculate", "Things that can be counted or costed"),
-    "calibrate": ("Calibrate", "Judgements of worth: what people feel it is worth"),
-    "capacitate": ("Capacitate", "Capacity it built for the movement"),
+    "calculate": (N_("Calculate"), N_("Things that can be counted or costed")),
+    "calibrate": (N_("Calibrate"), N_("Judgements of worth: what people feel it is worth")),
+    "capacitate": (N_("Capacitate"), N_("Capacity it built for the movement")),
 }
-VISIBILITY = {"visible": "Visible: people can see it", "invisible": "Invisible: easily missed"}
+VISIBILITY = {"visible": N_("Visible: people can see it"),
+              "invisible": N_("Invisible: easily missed")}
+#: Short words for a value item's visibility and a negotiated item's verdict.
+WORDS = {"visible": N_("visible"), "invisible": N_("invisible"), "endorsed": N_("endorsed"),
+         "contested": N_("contested"), "unreviewed": N_("not reviewed")}
+
+
+def boxes() -> dict[str, tuple[str, str]]:
+    """The three boxes of the value grid, name and meaning in the page's language."""
+    return {key: (gettext(name), gettext(text)) for key, (name, text) in BOXES.items()}
+
+
+def words() -> dict[str, str]:
+    return {key: gettext(text) for key, text in WORDS.items()}
 
 
 def _story_form_context(evaluation, space, form, errors):
     return {
-        "form": form, "errors": errors, "harvest": HARVEST if space.outcome_harvest else (),
-        "intended": INTENDED, "boxes": BOXES, "visibility": VISIBILITY,
-        "marks": participation_stories.signifiers(evaluation),
+        "form": form, "errors": errors,
+        "harvest": [(k, gettext(v)) for k, v in HARVEST] if space.outcome_harvest else (),
+        "intended": {k: gettext(v) for k, v in INTENDED.items()}, "boxes": boxes(),
+        "visibility": {k: gettext(v) for k, v in VISIBILITY.items()},
+        "marks": participation_stories.signifiers(evaluation, current_language()),
         "groups": evaluation_groups(evaluation),
         "slots": range(1, participation_stories.VALUE_SLOTS + 1),
         "error_fields": {f for f, _ in errors},
@@ -49,20 +68,22 @@ def tell(code: str):
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         form = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        marks = participation_stories.signifiers(evaluation)
+        marks = participation_stories.signifiers(evaluation, current_language())
         try:
             story = participation_stories.read_story(
                 form, marks, harvest=space.outcome_harvest, groups=evaluation_groups(evaluation))
             participant = participant_or_new(space)
             participation_stories.tell_story(space, participant, story)
         except StoryProblems as exc:
+            refuse()
             errors = exc.problems
         except ParticipationError as exc:
+            refuse()
             errors = [(exc.field, exc.message)]
         else:
             commit()
-            flash("Thank you for your story. You can see it, and withdraw it, under "
-                  "“Your stories”.", "success")
+            flash(gettext("Thank you for your story. You can see it, and withdraw it, under "
+                    "“Your stories”."), "success")
             return redirect(url_for("participate.my_stories", code=space.code))
     return render("participate/story.html", space, evaluation, status=400 if errors else 200,
                   **_story_form_context(evaluation, space, form, errors))
@@ -75,7 +96,8 @@ def my_stories(code: str):
     stories = participation_stories.stories_of(participant) if participant else []
     feedback = participation_rounds.msc_feedback(evaluation.id, [s.id for s in stories])
     rows = [{"id": s.id, "title": s.title, "text": s.text, "intended": s.intended,
-             "values": [{"box": BOXES[str(v.box)][0], "visibility": str(v.visibility),
+             "values": [{"box": gettext(BOXES[str(v.box)][0]),
+                         "visibility": gettext(WORDS[str(v.visibility)]),
                          "note": v.note} for v in s.value_items],
              "msc": [{"domain": f["domain"], "selected": f["selected_id"] == s.id,
                       "selected_title": f["selected_title"], "selected_text": f["selected_text"],
@@ -96,8 +118,8 @@ def withdraw(code: str, story_id: int):
     if request.method == "POST":
         participation_stories.withdraw(story)
         commit()
-        flash("Your story has been withdrawn. It has been deleted and no longer appears "
-              "anywhere.", "success")
+        flash(gettext("Your story has been withdrawn. It has been deleted and no longer appears "
+                "anywhere."), "success")
         return redirect(url_for("participate.my_stories", code=space.code))
     return render("participate/withdraw.html", space, evaluation,
                   story={"id": story.id, "title": story.title, "text": story.text})
@@ -122,7 +144,7 @@ def negotiate(code: str, round_id: int, errors: list | None = None):
                   status=400 if errors else 200,
                   round={"id": negotiation.id, "title": negotiation.title,
                          "open": negotiation.state is RoundState.OPEN},
-                  groups=groups, boxes=BOXES, counts=account["counts"],
+                  groups=groups, boxes=boxes(), words=words(), counts=account["counts"],
                   mine=participation_rounds.my_reactions(negotiation, participant),
                   errors=errors or [])
 
@@ -138,10 +160,10 @@ def react(code: str, round_id: int, item_id: int):
                                    stance=request.form.get("stance", ""),
                                    reason=request.form.get("reason", ""))
     except ParticipationError as exc:
-        commit()
+        refuse()
         return negotiate(code, round_id, errors=[(exc.field, exc.message)])
     commit()
-    flash("Thank you: your view on that value is recorded.", "success")
+    flash(gettext("Thank you: your view on that value is recorded."), "success")
     return redirect(url_for("participate.negotiate", code=space.code, round_id=round_id)
                     + f"#item-{item_id}")
 
@@ -155,11 +177,12 @@ def merge_item(code: str, round_id: int, item_id: int):
         participant_or_new(space)
         into = int_or_none(request.form.get("into"))
         if into is None:
-            raise ParticipationError("Choose the item it repeats", f"into-{item_id}")
+            raise ParticipationError(answer_message("Choose the item it repeats"),
+                                     f"into-{item_id}")
         participation_rounds.merge_items(negotiation, item_id, into)
     except ParticipationError as exc:
-        commit()
+        refuse()
         return negotiate(code, round_id, errors=[(exc.field, exc.message)])
     commit()
-    flash("The two items are now one. Views on either count for both.", "success")
+    flash(gettext("The two items are now one. Views on either count for both."), "success")
     return redirect(url_for("participate.negotiate", code=space.code, round_id=round_id))

@@ -232,3 +232,66 @@ def dyad_histogram(edges: Sequence[float], counts: Sequence[int | None], poles: 
     body.append(f'<text x="{left}" y="{base + 18}">{escape(left_pole)}</text>')
     body.append(f'<text x="{right}" y="{base + 18}" text-anchor="end">{escape(right_pole)}</text>')
     return _svg(WIDTH, base + 28, title, "; ".join(described) + ".", body)
+
+
+def information_curves(
+    t_scores: Sequence[float], curves: Sequence[dict[str, Any]], *, title: str,
+    reference: tuple[float, str] | None = None,
+) -> str:
+    """Lines of information (y) over the T-score (x), e.g. one per item or the whole test.
+
+    ``curves``: ``{label, values}`` (aligned with ``t_scores``); one curve is drawn bold in
+    the accent colour, several as thin ink lines each labelled at its peak, so the chart
+    reads in greyscale. ``reference`` is ``(information, text)`` for a dashed horizontal line
+    (say, the information an SE of 0.3 needs). The description names each curve's peak.
+    """
+    left, right, top, bottom = 56, WIDTH - 20, 16, 210
+    height = bottom + 46
+    peak = max((max(c["values"]) for c in curves if len(c["values"])), default=1.0)
+    high = max(peak, reference[0] if reference else 0.0) * 1.1 or 1.0
+    low_t, high_t = float(t_scores[0]), float(t_scores[-1])
+
+    def x(t: float) -> float:
+        return left + (t - low_t) / ((high_t - low_t) or 1) * (right - left)
+
+    def y(value: float) -> float:
+        return bottom - value / high * (bottom - top)
+
+    body = [f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{MUTED}"/>',
+            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{MUTED}"/>']
+    for tick in range(int(math.ceil(low_t / 10) * 10), int(high_t) + 1, 10):
+        body.append(f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="middle" '
+                    f'fill="{MUTED}">{tick}</text>')
+    body.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 36}" text-anchor="middle" '
+                f'fill="{INK}">T-score (50 = average, 10 = one standard deviation)</text>')
+    for fraction in (0.0, 0.5, 1.0):
+        value = high / 1.1 * fraction
+        body.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
+                    f'fill="{MUTED}">{value:.1f}</text>')
+    body.append(f'<text x="12" y="{(top + bottom) / 2:.1f}" text-anchor="middle" fill="{INK}" '
+                f'transform="rotate(-90 12 {(top + bottom) / 2:.1f})">Information</text>')
+    single = len(curves) == 1
+    described = []
+    for curve in curves:
+        values = list(curve["values"])
+        if not values:
+            continue
+        points = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in zip(t_scores, values, strict=True))
+        colour, width = (ACCENT, 3) if single else (INK, 1.2)
+        body.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                    f'stroke-width="{width}"/>')
+        top_index = max(range(len(values)), key=values.__getitem__)
+        peak_t, peak_value = float(t_scores[top_index]), values[top_index]
+        if not single:
+            body.append(f'<text x="{x(peak_t):.1f}" y="{y(peak_value) - 4:.1f}" '
+                        f'text-anchor="middle" font-size="10" fill="{INK}">'
+                        f'{escape(str(curve["label"])[:12])}</text>')
+        described.append(f"{curve['label']}: highest ({peak_value:.2f}) at T {peak_t:.0f}")
+    if reference is not None:
+        level, text = reference
+        body.append(f'<line x1="{left}" y1="{y(level):.1f}" x2="{right}" y2="{y(level):.1f}" '
+                    f'stroke="{MUTED}" stroke-width="1.5" stroke-dasharray="6 4"/>')
+        body.append(f'<text x="{right - 4}" y="{y(level) - 5:.1f}" text-anchor="end" '
+                    f'fill="{MUTED}">{escape(text)}</text>')
+        described.append(f"dashed line: {text}")
+    return _svg(WIDTH, height, title, "; ".join(described) + ".", body)

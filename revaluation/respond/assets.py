@@ -44,7 +44,14 @@ def _read(relative: str) -> bytes:
 
 def version() -> str:
     """A short hash of both files, so a change gets a new URL (and caches stay safe)."""
-    digest = hashlib.sha256(_read("css/respond.css") + _read("js/respond.js"))
+    css, js = _root() / "css/respond.css", _root() / "js/respond.js"
+    return _version(str(css), css.stat().st_mtime, str(js), js.stat().st_mtime)
+
+
+@lru_cache(maxsize=4)
+def _version(css: str, css_mtime: float, js: str, js_mtime: float) -> str:
+    """Hashed once per change of either file (every page links both)."""
+    digest = hashlib.sha256(_source(css, css_mtime) + _source(js, js_mtime))
     return digest.hexdigest()[:10]
 
 

@@ -19,27 +19,36 @@ from revaluation.respond.run import Run
 from revaluation.respond.views import (
     FormState,
     display_answer,
+    language_choices,
     question_view,
     state_from_answers,
     text_direction,
 )
 from revaluation.services import adaptive_blocks
 from revaluation.services.answer_forms import RESERVED, TamperedForm, read_page
+from revaluation.services.languages import current_language
 from surveys.flow import Flow, Page
 
 SUBMISSION_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def render(template: str, run: Run | None, status: int = 200, **context: Any):
-    """Render a respondent page in the run's language, with its branding."""
-    language = run.language if run else "en"
+    """Render a respondent page in the run's language (the request's without a run), with
+    its branding."""
+    language = run.language if run else current_language()
     context.setdefault("page_title", "")
+    other_languages = []
+    if run is not None and len(run.definition.languages) > 1:
+        other_languages = [(code, name, text_direction(code))
+                           for code, name in language_choices(run.definition.languages)
+                           if code != language]
     with force_locale(language):
         html = render_template(
             template,
             run=run,
             lang=language,
             direction=text_direction(language),
+            other_languages=other_languages,
             brand_title=run.title if run else "",
             css_url=url_for("respond.stylesheet", version=assets.version(),
                             colour=assets.brand_hex(run.brand if run else None)),

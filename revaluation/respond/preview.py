@@ -11,9 +11,10 @@ from revaluation.extensions import db
 from revaluation.models import InstrumentVersion
 from revaluation.respond import pages
 from revaluation.respond.run import PREVIEW_KEY, Run, preview_state
-from revaluation.respond.views import LANGUAGE_NAMES
+from revaluation.respond.views import language_choices
 from revaluation.services.access import role_in
 from revaluation.services.instruments import definition_of
+from revaluation.services.languages import use_language
 
 
 def _preview_run(version_id: int) -> Run:
@@ -30,6 +31,9 @@ def _preview_run(version_id: int) -> Run:
     definition = definition_of(version)
     state = preview_state(version_id)
     language = state.get("lang") or definition.default_language
+    if language not in definition.languages:
+        language = definition.default_language
+    use_language(language)
     return Run(definition, dict(state.get("a") or {}), language, evaluation.title,
                evaluation.brand_colour, version_id=version_id, preview=True)
 
@@ -90,6 +94,5 @@ def register(bp: Blueprint) -> None:
             session[PREVIEW_KEY] = state
             return redirect(url_for(".preview", version_id=version_id))
         return pages.render("respond/language.html", run, page_title=_("Choose a language"),
-                            languages=[(c, LANGUAGE_NAMES.get(c, c))
-                                       for c in run.definition.languages],
+                            languages=language_choices(run.definition.languages),
                             return_to_url="")

@@ -1,49 +1,66 @@
 """respond blueprint: the pages community members and staff answer on their phones.
 
 Entry by open link (/r/<code>), single-use token (/t/<token>) or resume code (/resume);
-then consent, an optional panel code, one page per section, "Check your answers", submit.
+then consent, a name (named waves only), an optional panel code, one page per section,
+"Check your answers", submit.
 Thin routes: load (or explain in plain words why not) -> service -> commit once -> redirect.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from revaluation.extensions import db, limiter
 from revaluation.models.base import utcnow
+from revaluation.models.fieldwork import Anonymity
 from revaluation.models.responses import ResponseStatus
-from revaluation.respond import assets, identity, pages, preview
+from revaluation.respond import assets, identity, my_answers, pages, preview
 from revaluation.respond.run import Run
-from revaluation.respond.views import LANGUAGE_NAMES
+from revaluation.respond.views import language_choices
 from revaluation.services import responses
 from revaluation.services.instruments import definition_of as _definition_of
+from revaluation.services.languages import N_, use_language
 from revaluation.services.secrets import normalise_code
 
 bp = Blueprint("respond", __name__)
-limiter.limit("120/minute", methods=["POST"])(bp)
+
+
+def _posts_per_address() -> str:
+    """Every respondent POST from one address (generous: a workshop shares one Wi-Fi)."""
+    return current_app.config.get("RESPONDENT_RATE_LIMIT", "600 per minute")
+
+
+def _starts_per_address() -> str:
+    """New responses from one address: each start stores a row, so floods are cut early."""
+    return current_app.config.get("RESPONDENT_START_LIMIT", "60 per minute")
+
+
+limiter.limit(_posts_per_address, methods=["POST"])(bp)
 
 #: Largest respondent POST accepted; a long story is about 20 KB.
 MAX_BODY = 256 * 1024
 
 ENTRY_PROBLEMS = {
-    "unknown": (404, "We cannot find that survey",
-                "The link may be mistyped or incomplete. Check it, or ask the person who "
-                "sent it for a new one."),
-    "revoked": (410, "This link no longer works",
-                "The people running this survey have withdrawn it. Ask them for a new link."),
-    "expired": (410, "This link has expired",
-                "Links to this survey only work for a limited time. Ask the people running "
-                "it for a new link."),
-    "used": (410, "This invitation has already been used",
-             "Each personal invitation can send one set of answers, and this one has. "
-             "Thank you. If you did not send them, tell the people running the survey."),
-    "closed": (410, "This survey has closed",
-               "It is no longer taking answers. Thank you for your interest."),
-    "not_open": (403, "This survey has not opened yet",
-                 "Please come back when it opens. The people running it will let you know."),
+    "unknown": (404, N_("We cannot find that survey"),
+                N_("The link may be mistyped or incomplete. Check it, or ask the person who "
+                   "sent it for a new one.")),
+    "revoked": (410, N_("This link no longer works"),
+                N_("The people running this survey have withdrawn it. Ask them for a new "
+                   "link.")),
+    "expired": (410, N_("This link has expired"),
+                N_("Links to this survey only work for a limited time. Ask the people "
+                   "running it for a new link.")),
+    "used": (410, N_("This invitation has already been used"),
+             N_("Each personal invitation can send one set of answers, and this one has. "
+                "Thank you. If you did not send them, tell the people running the survey.")),
+    "closed": (410, N_("This survey has closed"),
+               N_("It is no longer taking answers. Thank you for your interest.")),
+    "not_open": (403, N_("This survey has not opened yet"),
+                 N_("Please come back when it opens. The people running it will let you "
+                    "know.")),
 }
 
 
@@ -90,6 +107,9 @@ def http_problem(error: HTTPException):
                                      "removed.")),
         413: (_("That was too much to send"), _("Shorten your answer and try again.")),
         429: (_("Too many tries"), _("Please wait a minute, then try again.")),
+        503: (_("We could not save just now"), _(
+            "Answers you sent before are safe. Go back (your browser keeps what you typed on "
+            "this page) and send it again in a minute.")),
     }
     title, text = texts.get(error.code, (_("Something in that request was not right"),
                                          _("Go back and try again.")))
@@ -107,7 +127,9 @@ def _landing(entry: responses.Entry, start_url: str):
     wave, definition = entry.wave, definition_of(entry.wave.instrument_version)
     language = request.args.get("lang")
     if language not in definition.languages:
-        language = definition.default_language
+        language = (request.accept_languages.best_match(definition.languages)
+                    or definition.default_language)
+    use_language(language)
     evaluation = wave.evaluation
     run = Run(definition, {}, language, evaluation.title, evaluation.brand_colour, wave=wave)
     ongoing = _ongoing(wave.id)
@@ -115,7 +137,7 @@ def _landing(entry: responses.Entry, start_url: str):
         "respond/landing.html", run, page_title=definition.text(definition.title, language),
         survey_title=definition.text(definition.title, language),
         description=definition.text(definition.description, language),
-        languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in definition.languages],
+        languages=language_choices(definition.languages),
         start_url=start_url, continue_url=url_for(".step", rid=ongoing) if ongoing else None,
         closes_at=wave.closes_at)
 
@@ -151,6 +173,8 @@ def _start(entry: responses.Entry):
         else None
     if existing is not None:  # the token holder is back, maybe on another device
         code = responses.rotate_resume_code(existing)
+        if request.form.get("lang") in definition.languages:
+            existing.language = language
         response = existing
     else:
         response, code = responses.start_response(entry.wave, entry.invitation, language=language)
@@ -160,11 +184,13 @@ def _start(entry: responses.Entry):
 
 
 @bp.post("/r/<code>/start")
+@limiter.limit(_starts_per_address)
 def start_open(code: str):
     return _start(responses.find_entry(code=code))
 
 
 @bp.post("/t/<token>/start")
+@limiter.limit(_starts_per_address)
 def start_token(token: str):
     return _start(responses.find_entry(token=token))
 
@@ -183,6 +209,7 @@ def _load(rid: int, *, finished_ok: bool = False) -> tuple[Run | None, object]:
     if response.status is ResponseStatus.PARTIAL and not wave.accepting_at(utcnow()):
         return None, _entry_problem("closed")
     definition = definition_of(wave.instrument_version)
+    use_language(response.language)
     run = Run(definition, responses.load_answers(response, definition), response.language,
               wave.evaluation.title, wave.evaluation.brand_colour, response=response, wave=wave,
               resume_code=code, rid=rid)
@@ -197,6 +224,9 @@ def _next_step(run: Run) -> str:
     response, rid = run.response, run.response.id
     if not response.consent_given:
         return url_for(".consent", rid=rid)
+    if (run.wave.anonymity is Anonymity.NAMED and not response.respondent_name
+            and response.current_page is None):
+        return url_for(".name", rid=rid)
     if run.wave.ask_panel_code and response.current_page is None and not response.panel_hash:
         return url_for(".panel", rid=rid)
     section = response.current_page or pages.Flow(
@@ -234,6 +264,33 @@ def consent(rid: int):
                         error=error, agreed=run.response.consent_given)
 
 
+@bp.route("/s/<int:rid>/name", methods=["GET", "POST"])
+def name(rid: int):
+    """Named waves only: the respondent says who they are, knowing it is kept with answers."""
+    run, refusal = _load(rid)
+    if refusal:
+        return refusal
+    if run.wave.anonymity is not Anonymity.NAMED:
+        return redirect(_next_step(run))
+    error = None
+    typed = run.response.respondent_name or ""
+    if request.method == "POST":
+        typed = request.form.get("respondent_name", "")[:1000]
+        cleaned = " ".join(typed.split())
+        if not cleaned:
+            error = _("Enter your name")
+        elif len(cleaned) > responses.MAX_NAME_LENGTH:
+            error = _("Enter a name of at most %(count)s characters",
+                      count=responses.MAX_NAME_LENGTH)
+        else:
+            responses.record_name(run.response, cleaned)
+            db.session.commit()
+            return redirect(_next_step(run))
+    return pages.render("respond/name.html", run, page_title=_("Your name"), error=error,
+                        typed=typed, back_url=url_for(".consent", rid=rid)
+                        if run.wave.consent_text.strip() else None)
+
+
 @bp.route("/s/<int:rid>/panel", methods=["GET", "POST"])
 def panel(rid: int):
     run, refusal = _load(rid)
@@ -257,10 +314,12 @@ def panel(rid: int):
             run.response.current_page = run.response.current_page or first
             db.session.commit()
             return redirect(_next_step(run))
+    if run.wave.anonymity is Anonymity.NAMED:
+        back_url = url_for(".name", rid=rid)
+    else:
+        back_url = url_for(".consent", rid=rid) if run.wave.consent_text.strip() else None
     return pages.render("respond/panel.html", run, page_title=_("Your panel code"), error=error,
-                        typed=typed, has_code=bool(run.response.panel_hash),
-                        back_url=url_for(".consent", rid=rid)
-                        if run.wave.consent_text.strip() else None)
+                        typed=typed, has_code=bool(run.response.panel_hash), back_url=back_url)
 
 
 @bp.route("/s/<int:rid>/language", methods=["GET", "POST"])
@@ -268,14 +327,17 @@ def language(rid: int):
     run, refusal = _load(rid)
     if refusal:
         return refusal
+    back = request.values.get("return_to_url") or request.args.get("next", "")
+    back = back if back.startswith(f"/s/{rid}/") and "//" not in back else ""
+    if len(run.definition.languages) < 2:  # nothing to choose
+        return redirect(back or _next_step(run))
     if request.method == "POST" and request.form.get("lang") in run.definition.languages:
         run.response.language = request.form["lang"]
         db.session.commit()
-        back = request.form.get("return_to_url", "")
-        return redirect(back if back.startswith(f"/s/{rid}/") else _next_step(run))
+        return redirect(back or _next_step(run))
     return pages.render("respond/language.html", run, page_title=_("Choose a language"),
-                        languages=[(c, LANGUAGE_NAMES.get(c, c)) for c in run.definition.languages],
-                        return_to_url=request.args.get("next", ""))
+                        languages=language_choices(run.definition.languages),
+                        return_to_url=back)
 
 
 @bp.route("/s/<int:rid>/p/<section>", methods=["GET", "POST"])
@@ -393,3 +455,4 @@ def script(version: str):
 
 
 preview.register(bp)
+my_answers.register(bp)

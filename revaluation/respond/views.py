@@ -13,33 +13,35 @@ from typing import Any
 from flask_babel import gettext as _
 
 from revaluation.services.answer_forms import to_form
+from revaluation.services.languages import N_, language_name, text_direction, translate
 from surveys.flow import Flow
 from surveys.model import Instrument as Definition
 from surveys.model import Question, Text
 from surveys.types import dots_status, get_type
 
-RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur",
-                           "yi"})
-LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "ar": "العربية", "ur": "اردو",
-                  "pl": "Polski", "fa": "فارسی", "he": "עברית", "so": "Soomaali",
-                  "pa": "ਪੰਜਾਬੀ", "bn": "বাংলা", "gd": "Gàidhlig", "ga": "Gaeilge",
-                  "fr": "Français", "es": "Español", "pt": "Português", "ro": "Română"}
-NONSUBSTANTIVE_LABELS = {"prefer_not_to_say": "Prefer not to say", "dont_know": "Don't know"}
+__all__ = ["FormState", "QuestionView", "display_answer", "language_choices", "question_view",
+           "state_from_answers", "text_direction"]
+
+NONSUBSTANTIVE_LABELS = {"prefer_not_to_say": N_("Prefer not to say"),
+                         "dont_know": N_("Don't know")}
 HARVEST_LABELS = {
-    "what_changed": "What changed?",
-    "for_whom": "For whom?",
-    "why_it_matters": "Why does it matter?",
-    "contribution": "How did the movement contribute?",
-    "intended": "Was this change intended?",
-    "substantiation": "Who else could tell us about it?",
+    "what_changed": N_("What changed?"),
+    "for_whom": N_("For whom?"),
+    "why_it_matters": N_("Why does it matter?"),
+    "contribution": N_("How did the movement contribute?"),
+    "intended": N_("Was this change intended?"),
+    "substantiation": N_("Who else could tell us about it?"),
 }
-BOX_LABELS = {"calculate": "Calculate (can be counted)", "calibrate": "Calibrate (can be compared)",
-              "capacitate": "Capacitate (builds what people can do)"}
+BOX_LABELS = {"calculate": N_("Calculate (can be counted)"),
+              "calibrate": N_("Calibrate (can be compared)"),
+              "capacitate": N_("Capacitate (builds what people can do)")}
+VISIBILITY_LABELS = {"visible": N_("Visible: people can see it"),
+                     "invisible": N_("Invisible: easily missed")}
 
 
-def text_direction(language: str) -> str:
-    """"rtl" for right-to-left languages, else "ltr"."""
-    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+def language_choices(languages: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """(code, name in that language) for a language picker."""
+    return [(code, language_name(code)) for code in languages]
 
 
 class FormState:
@@ -121,7 +123,7 @@ def question_view(definition: Definition, flow: Flow, question: Question, *, lan
     elif question.type == "dot_allocation":
         used = sum(int(state.get(f"{question.key}__{c}") or 0)
                    for c, _label in choices if state.get(f"{question.key}__{c}").isdigit())
-        settings["status"] = dots_status(question, {"all": used})
+        settings["status"] = translate(dots_status(question, {"all": used}))
     if question.type == "story" and question.settings.get("outcome_harvest"):
         settings["harvest"] = [(k, _(v)) for k, v in HARVEST_LABELS.items()]
     if question.type == "value_grid":
@@ -181,8 +183,10 @@ def display_answer(definition: Definition, question: Question, value: Any,
                 for r in question.settings.get("rows", [])}
         return "; ".join(f"{rows.get(r, r)}: {labels.get(v, v)}" for r, v in value.items())
     if kind == "value_grid":
-        return "; ".join(f"{i['box']} / {i['visibility']}" + (f": {i['note']}" if i["note"] else "")
-                         for i in value)
+        return "; ".join(
+            f"{_(BOX_LABELS.get(i['box'], i['box']))} / "
+            f"{_(VISIBILITY_LABELS.get(i['visibility'], i['visibility']))}"
+            + (f": {i['note']}" if i["note"] else "") for i in value)
     if kind == "story":
         return value.get("text", "")
     if kind == "consent":

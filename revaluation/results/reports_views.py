@@ -255,12 +255,8 @@ def reports_outbox(slug: str):
     evaluation, role = evaluation_for(slug, edit=True)
     if not _outbox_enabled():
         abort(404)
-    # Filtered here, not by list_outbox's prefix: a long Subject header is folded, and parses
-    # back with a leading space.
-    prefix = f"Evaluation report: {evaluation.title} ("
-    messages = [
-        m for m in list_outbox(limit=OUTBOX_LIMIT * 10) if m.subject.strip().startswith(prefix)
-    ][:OUTBOX_LIMIT]
+    # By the evaluation's tag, not the subject: another evaluation may share the title.
+    messages = list_outbox(limit=OUTBOX_LIMIT, tag=report_delivery.outbox_tag(evaluation))
     return render_template(
         "results/reports_outbox.html",
         slug=slug,

@@ -107,4 +107,4 @@ def questions(slug: str):
 
 
 # Exports/imports and the report pages register their views on bp.
-from revaluation.results import data_views, reports_views  # noqa: E402,F401
+from revaluation.results import data_views, erase_views, reports_views  # noqa: E402,F401

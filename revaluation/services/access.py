@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from revaluation.extensions import db
+from revaluation.extensions import db, login_manager
 from revaluation.models import Evaluation, Membership, Role
 
 
@@ -24,9 +24,14 @@ def evaluation_for(
 ) -> tuple[Evaluation, Role]:
     """Load an evaluation the current user belongs to, or 404.
 
-    A user without a role gets 404 (not 403), so the existence of other movements'
-    evaluations does not leak. A commissioner asking to edit gets 403: they know it exists.
+    A signed-out visitor is sent to sign in. A user without a role gets 404 (not 403), so the
+    existence of other movements' evaluations does not leak. A commissioner asking to edit
+    gets 403: they know it exists.
     """
+    if not current_user.is_authenticated:
+        # Signed-out visitors are asked to sign in (and come back), whether or not the
+        # evaluation exists, so the answer reveals nothing.
+        abort(login_manager.unauthorized())
     evaluation = db.session.execute(db.select(Evaluation).filter_by(slug=slug)).scalar_one_or_none()
     if evaluation is None:
         abort(404)

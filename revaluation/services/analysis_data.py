@@ -12,8 +12,10 @@ or ``""`` (categories); a non-substantive answer ("prefer not to say") is counte
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -23,7 +25,7 @@ from revaluation.extensions import db
 from revaluation.models import Answer, Response, ResponseStatus, Wave
 from revaluation.services.instruments import definition_of
 from surveys.model import Instrument, Question
-from surveys.scoring import score_scale
+from surveys.scoring import score_matrix
 from surveys.types import get_type
 
 #: Question types analysed from the numeric column (the number the engine's ``numbers()`` gives).
@@ -86,19 +88,89 @@ def _positions(response_ids: np.ndarray, ids: Iterable[int]) -> np.ndarray:
     return np.searchsorted(response_ids, np.fromiter(ids, dtype=np.int64))
 
 
-def _answers(wave_id: int, keys: list[str], columns: Sequence[Any], statuses) -> list[tuple]:
+def _answers(wave_id: int, keys: list[str], columns: Sequence[Any], statuses) -> list[Any]:
+    """Rows of ``columns`` for the wave's answers to ``keys``: one set-based query.
+
+    Run on the Core connection: the rows are plain values, so the ORM's per-row work is skipped.
+    """
     query = (
-        sa.select(Answer.question_key, Answer.response_id, *columns)
+        sa.select(*columns)
+        .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
         .where(Response.wave_id == wave_id, Answer.question_key.in_(keys))
     )
     if statuses is not None:
         query = query.where(Response.status.in_(statuses))
-    return db.session.execute(query).all()
+    return db.session.connection().execute(query).all()
+
+
+def _column(rows: list[Any], index: int, dtype: Any) -> np.ndarray:
+    """One column of fetched rows as an array, without building per-row Python lists."""
+    return np.fromiter(map(itemgetter(index), rows), dtype=dtype, count=len(rows))
 
 
 def _is_nonsubstantive(data: Any) -> bool:
     return isinstance(data, dict) and "nonsubstantive" in data
+
+
+@dataclass
+class WaveRows:
+    """What :func:`read_wave` fetched: the loader's query results, nothing computed yet."""
+
+    instrument: Instrument
+    families: dict[str, list[Question]]
+    #: (id, group, panel hash, status) per response, by id.
+    responses: list[Any]
+    #: (key position in ``keys``, response id, number, text, JSON text) per answer.
+    answers: list[Any]
+    keys: list[str]
+    #: (key, response id, data) per multiple-choice answer.
+    multiple: list[Any]
+
+
+def read_wave(
+    wave: Wave,
+    *,
+    complete_only: bool = False,
+    keys: Iterable[str] | None = None,
+) -> WaveRows:
+    """Run the loader's queries for a wave and fetch their rows (see :func:`load_wave`)."""
+    instrument = definition_of(wave.instrument_version)
+    statuses = [ResponseStatus.COMPLETE] if complete_only else None
+    query = sa.select(Response.id, Response.group, Response.panel_hash, Response.status).where(
+        Response.wave_id == wave.id
+    )
+    if statuses:
+        query = query.where(Response.status.in_(statuses))
+    responses = db.session.execute(query.order_by(Response.id)).all()
+    wanted = set(keys) if keys is not None else None
+    families = {
+        name: [q for q in questions if wanted is None or q.key in wanted]
+        for name, questions in question_families(instrument).items()
+    }
+    category = [q.key for q in families["category"]]
+    single = [q.key for q in families["numeric"]] + category
+    multiple = [q.key for q in families["multiple"]]
+    rows = WaveRows(instrument, families, responses, [], single, [])
+    if responses and single:
+        # One query for numeric and likert/choice questions. The question comes back as its
+        # position in ``single`` (a small integer, not a string per row), the text only for
+        # choice questions, and the stored JSON, as text, only where there is no number (a
+        # non-substantive answer is stored as data={"nonsubstantive": ...}).
+        position = sa.case({key: index for index, key in enumerate(single)},
+                           value=Answer.question_key)
+        text_column = sa.case(
+            (Answer.question_key.in_(category), Answer.text), else_=sa.null()
+        ) if category else sa.null()
+        no_number_data = sa.case(
+            (Answer.number.is_(None), sa.cast(Answer.data, sa.Text)), else_=sa.null()
+        )
+        rows.answers = _answers(wave.id, single, (position, Answer.response_id, Answer.number,
+                                                  text_column, no_number_data), statuses)
+    if responses and multiple:
+        rows.multiple = _answers(wave.id, multiple,
+                                 (Answer.question_key, Answer.response_id, Answer.data), statuses)
+    return rows
 
 
 def load_wave(
@@ -112,65 +184,41 @@ def load_wave(
     ``keys`` limits the questions read (all analysable questions by default); partial responses
     count for the questions they reached unless ``complete_only``.
     """
-    instrument = definition_of(wave.instrument_version)
-    statuses = [ResponseStatus.COMPLETE] if complete_only else None
-    query = sa.select(Response.id, Response.group, Response.panel_hash, Response.status).where(
-        Response.wave_id == wave.id
-    )
-    if statuses:
-        query = query.where(Response.status.in_(statuses))
-    rows = db.session.execute(query.order_by(Response.id)).all()
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    rows = read_wave(wave, complete_only=complete_only, keys=keys)
+    instrument, families, responses = rows.instrument, rows.families, rows.responses
+    ids = _column(responses, 0, np.int64)
     data = WaveData(
         wave.id,
         wave.name,
         instrument,
         ids,
-        np.array([r[1] for r in rows], dtype=object),
-        np.array([r[2] for r in rows], dtype=object),
-        np.array([r[3] == ResponseStatus.COMPLETE for r in rows], dtype=bool),
+        _column(responses, 1, object),
+        _column(responses, 2, object),
+        _column(responses, 3, object) == ResponseStatus.COMPLETE,
     )
-    wanted = set(keys) if keys is not None else None
-    families = {
-        name: [q for q in questions if wanted is None or q.key in wanted]
-        for name, questions in question_families(instrument).items()
-    }
     size = len(ids)
-    numeric = [q.key for q in families["numeric"]]
-    category = [q.key for q in families["category"]]
-    multiple = [q.key for q in families["multiple"]]
-    for key in numeric + category:
+    for key in rows.keys:
         data.numbers[key] = np.full(size, np.nan)
         data.nonsubstantive[key] = np.zeros(size, dtype=bool)
-    for key in category:
-        data.categories[key] = np.full(size, "", dtype=object)
-    if size and numeric + category:
-        # Numbers for numeric and likert/choice questions; the JSON only where there is no number
-        # (a non-substantive answer is stored as data={"nonsubstantive": ...}).
-        text_column = sa.case(
-            (Answer.question_key.in_(category), Answer.text), else_=sa.null()
-        ) if category else sa.null()
-        no_number_data = sa.case((Answer.number.is_(None), Answer.data), else_=sa.null())
-        found = _answers(wave.id, numeric + category,
-                         (Answer.number, text_column, no_number_data), statuses)
-        _fill(data, found)
+    for question in families["category"]:
+        data.categories[question.key] = np.full(size, "", dtype=object)
+    _fill(data, rows.keys, rows.answers)
     for question in families["category"]:
         data.categories[question.key] = data.categories[question.key].astype(str)
         data.numbers[question.key] = _choice_numbers(question, instrument,
                                                      data.categories[question.key])
-    if size and multiple:
-        for key in multiple:
-            data.multiple[key] = [None] * size
-            data.nonsubstantive[key] = np.zeros(size, dtype=bool)
-        found = _answers(wave.id, multiple, (Answer.data,), statuses)
-        positions = _positions(ids, (r[1] for r in found))
-        for (key, _rid, value), index in zip(found, positions, strict=True):
-            if _is_nonsubstantive(value):
-                data.nonsubstantive[key][index] = True
-            elif isinstance(value, dict):
-                data.multiple[key][index] = list(value.get("value") or [])
-            elif isinstance(value, list):
-                data.multiple[key][index] = [str(v) for v in value]
+    if size:
+        for question in families["multiple"]:
+            data.multiple[question.key] = [None] * size
+            data.nonsubstantive[question.key] = np.zeros(size, dtype=bool)
+    positions = _positions(ids, (r[1] for r in rows.multiple))
+    for (key, _rid, value), index in zip(rows.multiple, positions, strict=True):
+        if _is_nonsubstantive(value):
+            data.nonsubstantive[key][index] = True
+        elif isinstance(value, dict):
+            data.multiple[key][index] = list(value.get("value") or [])
+        elif isinstance(value, list):
+            data.multiple[key][index] = [str(v) for v in value]
     return data
 
 
@@ -191,39 +239,37 @@ def _choice_numbers(question: Question, instrument: Instrument, values: np.ndarr
     return out
 
 
-def _fill(data: WaveData, found: list[tuple]) -> None:
-    """Scatter (key, response id, number, text, data) rows into the per-key arrays."""
+def _fill(data: WaveData, keys: list[str], found: list[Any]) -> None:
+    """Scatter (key position, response id, number, text, JSON text) rows into the per-key
+    arrays, one array operation per question."""
     if not found:
         return
-    keys, rids, numbers, texts, extras = zip(*found, strict=True)
-    positions = _positions(data.response_ids, rids)
-    names = list(dict.fromkeys(keys))
-    number_of = {key: i for i, key in enumerate(names)}
-    codes = np.fromiter((number_of[key] for key in keys), dtype=np.int32, count=len(keys))
+    codes = _column(found, 0, np.int32)
+    positions = np.searchsorted(data.response_ids, _column(found, 1, np.int64))
+    numbers = _column(found, 2, object).astype(float)
+    texts = _column(found, 3, object)
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
-    number_array = np.array(numbers, dtype=float)
-    text_array = np.array(texts, dtype=object)
-    for index, key in enumerate(names):
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    for index, key in enumerate(keys):
         rows = order[bounds[index]:bounds[index + 1]]
-        if key not in data.numbers:
-            continue
         where = positions[rows]
-        data.numbers[key][where] = number_array[rows]
+        data.numbers[key][where] = numbers[rows]
         if key in data.categories:
-            values = text_array[rows]
+            values = texts[rows]
             data.categories[key][where] = np.where(values == None, "", values)  # noqa: E711
-    extra_array = np.array(extras, dtype=object)
-    for index in np.flatnonzero(extra_array != None):  # noqa: E711  (elementwise on arrays)
-        if _is_nonsubstantive(extras[index]):
-            key = keys[index]
+    extras = _column(found, 4, object)
+    # Only rows without a number carry their JSON here; most of those are a JSON null.
+    for index in np.flatnonzero((extras != None) & (extras != "null")):  # noqa: E711
+        if _is_nonsubstantive(json.loads(extras[index])):
+            key = keys[codes[index]]
             data.nonsubstantive[key][positions[index]] = True
             if key in data.categories:
                 data.categories[key][positions[index]] = ""
 
 
 def scale_scores(data: WaveData, scale) -> np.ndarray:
-    """Each respondent's score on ``scale`` via :func:`surveys.scoring.score_scale` (NaN: none).
+    """Each respondent's score on ``scale`` (NaN: none), by :func:`surveys.scoring.score_matrix`
+    over the whole wave at once (the same rules as the engine's per-respondent ``score_scale``).
 
     Items are read from the numeric column (the engine's ``numbers()`` value, e.g. a likert
     choice's score); non-substantive answers are already missing there.
@@ -231,21 +277,11 @@ def scale_scores(data: WaveData, scale) -> np.ndarray:
     if scale.key in data.scores:
         return data.scores[scale.key]
     columns = [data.numbers.get(key) for key in scale.items]
-    out = data.scores[scale.key] = np.full(data.size, np.nan)
     if any(column is None for column in columns) or not data.size:
-        return out
-    matrix = np.column_stack(columns)
-    for row in range(data.size):
-        answers = {
-            key: float(matrix[row, i])
-            for i, key in enumerate(scale.items)
-            if not np.isnan(matrix[row, i])
-        }
-        if not answers:
-            continue
-        score = score_scale(scale, answers)
-        if score.value is not None:
-            out[row] = score.value
+        out = np.full(data.size, np.nan)
+    else:
+        out = score_matrix(scale, np.column_stack(columns))
+    data.scores[scale.key] = out
     return out
 
 
@@ -261,15 +297,21 @@ def scale_items(data: WaveData, scale) -> np.ndarray:
 
 
 def linked_pairs(first: WaveData, second: WaveData) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of respondents present in both waves by panel hash (one pair per hash)."""
-    def index(panel: np.ndarray) -> dict[str, int]:
-        seen: dict[str, int] = {}
-        for position, value in enumerate(panel):
-            if value is not None and value not in seen:
-                seen[value] = position
-        return seen
+    """Row positions of respondents present in both waves by panel hash (one pair per hash:
+    each wave's first row with it), in the order of the first wave's rows."""
+    a_hashes, a_rows = _first_rows(first.panel)
+    b_hashes, b_rows = _first_rows(second.panel)
+    _, in_a, in_b = np.intersect1d(a_hashes, b_hashes, assume_unique=True,
+                                   return_indices=True)
+    a, b = a_rows[in_a], b_rows[in_b]
+    order = np.argsort(a, kind="stable")
+    return a[order].astype(np.int64), b[order].astype(np.int64)
 
-    a, b = index(first.panel), index(second.panel)
-    common = [h for h in a if h in b]
-    return (np.array([a[h] for h in common], dtype=np.int64),
-            np.array([b[h] for h in common], dtype=np.int64))
+
+def _first_rows(panel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct panel hashes (None left out) and the row where each first appears."""
+    present = np.flatnonzero(np.not_equal(panel, None))
+    if not len(present):
+        return np.array([], dtype=str), np.array([], dtype=np.int64)
+    hashes, first = np.unique(panel[present].astype(str), return_index=True)
+    return hashes, present[first]

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from revaluation.services.languages import N_, translate
 from surveys.flow import Flow
 from surveys.model import Instrument as Definition
 from surveys.model import Question, Section
@@ -88,28 +89,28 @@ def _read_triad(definition: Definition, question: Question,
 
 
 REQUIRED_MESSAGES = {
-    "single_choice": "Choose an answer",
-    "likert": "Choose an answer",
-    "rating": "Choose a number",
-    "dyad": "Choose a point on the line",
-    "multiple_choice": "Choose at least one option",
-    "text": "Enter your answer",
-    "long_text": "Enter your answer",
-    "story": "Write your answer in the box",
-    "number": "Enter a number",
-    "date": "Enter a date",
-    "consent": "Tick the box to agree before you continue",
-    "ranking": "Put the options in order",
-    "matrix": "Answer every row",
-    "triad": "Enter three percentages that add up to 100",
-    "dot_allocation": "Give at least one option some dots",
-    "value_grid": "Add at least one value item",
+    "single_choice": N_("Choose an answer"),
+    "likert": N_("Choose an answer"),
+    "rating": N_("Choose a number"),
+    "dyad": N_("Choose a point on the line"),
+    "multiple_choice": N_("Choose at least one option"),
+    "text": N_("Enter your answer"),
+    "long_text": N_("Enter your answer"),
+    "story": N_("Write your answer in the box"),
+    "number": N_("Enter a number"),
+    "date": N_("Enter a date"),
+    "consent": N_("Tick the box to agree before you continue"),
+    "ranking": N_("Put the options in order"),
+    "matrix": N_("Answer every row"),
+    "triad": N_("Enter three percentages that add up to 100"),
+    "dot_allocation": N_("Give at least one option some dots"),
+    "value_grid": N_("Add at least one value item"),
 }
 
 
 def required_message(question: Question) -> str:
     """The message shown when a required question is left blank."""
-    return _(REQUIRED_MESSAGES.get(question.type, "Answer this question"))
+    return _(REQUIRED_MESSAGES.get(question.type, N_("Answer this question")))
 
 
 def read_page(definition: Definition, section: Section, answers: Mapping[str, Any],
@@ -129,7 +130,7 @@ def read_page(definition: Definition, section: Section, answers: Mapping[str, An
         try:
             parsed[question.key] = read_question(definition, question, getlist)
         except AnswerError as error:
-            result.errors[question.key] = error.message
+            result.errors[question.key] = translate(error.message)
     merged = dict(answers)
     merged.update(parsed)
     after = Flow(definition, merged, language=language)
@@ -148,7 +149,7 @@ def read_page(definition: Definition, section: Section, answers: Mapping[str, An
         if key in result.errors:
             continue
         value = parsed.get(key)
-        message = after.validate(question, value)
+        message = translate(after.validate(question, value))
         if message is not None:
             result.errors[key] = message
         elif value is None and not shown_before:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import sqlalchemy as sa
+
 from revaluation.extensions import db
 from revaluation.models import (
     AuditEvent,
@@ -42,6 +44,14 @@ VERBS = {
     "wave.update": "changed wave {name}",
     "wave.open": "opened wave {name}",
     "wave.close": "closed wave {name}",
+    "wave.consent_change": "changed the consent text of wave {name} (now version {version})",
+    "wave.erase": "erased all {responses} responses of wave {name} ({answers} answers, "
+    "{stories} stories)",
+    "response.erase": "erased response {response_id} ({answers} answers, {stories} stories)",
+    "response.erase_own": "deleted their own response with their code ({answers} answers, "
+    "{stories} stories)",
+    "retention.erase": "deleted {responses} responses of wave {name} at the end of the "
+    "{retention_days}-day retention period",
     "invitation.tokens": "created {count} single-use links for wave {name}",
     "instrument.create": "created instrument {name}",
     "instrument.from_library": "added instrument {name} from the library",
@@ -79,7 +89,21 @@ VERBS = {
     "response.api_submit": "submitted a response through the API",
     "api_token.create": "created an API token",
     "api_token.revoke": "revoked an API token",
+    # Account events: no evaluation of their own, shown to owners for their members.
+    "user.login": "signed in",
+    "user.logout": "signed out",
+    "user.login_failed": "refused a sign-in to the account of {name} ({reason})",
+    "user.locked": "paused sign-ins to the account of {name} for {minutes} minutes after "
+    "repeated failures",
+    "responses.exported": "exported the responses as {format} ({rows} rows{names_text})",
+    "responses.imported": "imported {created} responses into wave {name} from a file of "
+    "{rows} rows",
+    "responses.read_api": "read {count} responses through the API",
 }
+
+#: Sign-ins, lockouts and API tokens belong to no evaluation; an owner sees those of the
+#: evaluation's members since they joined, so a takeover of a member's account shows up here.
+ACCOUNT_ACTIONS = ("user.", "api_token.")
 
 #: object_type (lower-cased model name) -> (model, how to name one)
 NAMERS = {
@@ -97,10 +121,33 @@ NAMERS = {
 }
 
 
+def _in_log(evaluation: Evaluation):
+    """The condition for events on this evaluation's log: its own, and its members' account
+    events from the moment each joined."""
+    who = sa.case(
+        (AuditEvent.object_type == "user", AuditEvent.object_id), else_=AuditEvent.actor_id
+    )
+    member = (
+        sa.select(Membership.id)
+        .where(
+            Membership.evaluation_id == evaluation.id,
+            Membership.user_id == who,
+            Membership.created_at <= AuditEvent.created_at,
+        )
+        .exists()
+    )
+    account = sa.and_(
+        AuditEvent.evaluation_id.is_(None),
+        sa.or_(*(AuditEvent.action.startswith(p, autoescape=True) for p in ACCOUNT_ACTIONS)),
+        member,
+    )
+    return sa.or_(AuditEvent.evaluation_id == evaluation.id, account)
+
+
 def action_prefixes(evaluation: Evaluation) -> list[str]:
     """The nouns (text before the dot) of the actions recorded, for the filter's choices."""
     actions = db.session.scalars(
-        db.select(AuditEvent.action).filter_by(evaluation_id=evaluation.id).distinct()
+        db.select(AuditEvent.action).where(_in_log(evaluation)).distinct()
     )
     return sorted({a.split(".")[0] for a in actions})
 
@@ -109,7 +156,7 @@ def audit_page(
     evaluation: Evaluation, *, page: int = 1, prefix: str = "", per_page: int = PER_PAGE
 ) -> dict[str, Any]:
     """One page of the evaluation's events, newest first, optionally only ``prefix.*`` ones."""
-    query = db.select(AuditEvent).filter_by(evaluation_id=evaluation.id)
+    query = db.select(AuditEvent).where(_in_log(evaluation))
     if prefix:
         query = query.where(AuditEvent.action.startswith(prefix.rstrip(".") + ".", autoescape=True))
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
@@ -165,6 +212,7 @@ def describe(event: AuditEvent, names: dict[tuple[str, int], str]) -> str:
         k: (", ".join(map(str, v)) if isinstance(v, list) else v)
         for k, v in (event.detail or {}).items()
     }
+    detail.setdefault("names_text", ", with names" if detail.get("names") else "")
     template = VERBS.get(event.action)
     if template:
         try:

@@ -1,10 +1,12 @@
 """Row-level exports of response data with a codebook: CSV, XLSX and SPSS ``.sav``.
 
 Anonymity: panel hashes and resume hashes are never exported; a respondent's name only when the
-caller allows it (owners) and only from "named" waves. Who may export at all is the route's or the
-CLI's decision (commissioners get aggregates only). Values are written as the engine's normalised
-answers: a choice's value, multiple choices separated by spaces, numbers as numbers, structured
-answers as JSON, a non-substantive answer as its code, so an export can be imported back.
+caller allows it (owners) and only from "named" waves. Each row says which version of its wave's
+consent text the respondent agreed to (number and SHA-256 of the words). Who may export at all
+is the route's or the CLI's decision (commissioners get aggregates only). Values are written as
+the engine's normalised answers: a choice's value, multiple choices separated by spaces, numbers
+as numbers, structured answers as JSON, a non-substantive answer as its code, so an export can be
+imported back.
 CSV and XLSX cells that a spreadsheet would run as a formula get a leading apostrophe.
 """
 
@@ -33,7 +35,7 @@ FORMATS = {
     "sav": "application/x-spss-sav",
 }
 FIXED = ["response_id", "wave_id", "wave", "group", "status", "language", "started_at",
-         "completed_at", "imported_from"]
+         "completed_at", "imported_from", "consent_version", "consent_hash"]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 SKIPPED_TYPES = {"note"}
 
@@ -122,7 +124,10 @@ def response_table(
                "started_at": r.started_at.isoformat(timespec="seconds"),
                "completed_at": r.completed_at.isoformat(timespec="seconds")
                if r.completed_at else None,
-               "imported_from": r.imported_from}
+               "imported_from": r.imported_from,
+               # Which consent words the respondent agreed to (see services.consent).
+               "consent_version": r.consent_version if r.consent_given else None,
+               "consent_hash": r.consent_hash}
         if named:
             row["respondent_name"] = r.respondent_name if wave.anonymity is Anonymity.NAMED \
                 else None

@@ -27,6 +27,7 @@ from revaluation.models import (
     Wave,
 )
 from revaluation.services import audit
+from revaluation.services.adaptive_scores import adaptive_banks
 from revaluation.services.instruments import definition_of
 
 #: Question types whose answers give one number per respondent (the analysis loader's numbers).
@@ -73,7 +74,8 @@ class Indicator:
 
 
 def indicators(evaluation: Evaluation) -> list[Indicator]:
-    """Scales and answerable questions of the latest version of each instrument, scales first.
+    """Scales (adaptive banks' T-scores among them) and answerable questions of the latest
+    version of each instrument, scales first.
 
     The latest version (draft or published) is used so outcomes can be planned while the
     instrument is still being written.
@@ -88,6 +90,12 @@ def indicators(evaluation: Evaluation) -> list[Indicator]:
         for scale in definition.scales:
             title = definition.text(scale.title, language) or scale.key
             scales.setdefault(scale.key, Indicator(IndicatorKind.SCALE, scale.key, title, True))
+        # An adaptive block's T-score (50 + 10 θ) is a scale score under the bank's key.
+        for bank in adaptive_banks(definition):
+            title = definition.text(bank.title, language) or bank.key
+            scales.setdefault(
+                bank.key, Indicator(IndicatorKind.SCALE, bank.key, f"{title} (T-score)", True)
+            )
         for question in definition.questions():
             if question.type in ("note", "calculated", "story", "value_grid", "triad"):
                 continue

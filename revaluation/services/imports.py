@@ -27,11 +27,20 @@ from revaluation.extensions import db
 from revaluation.models import Answer, Response, ResponseStatus, Wave
 from revaluation.models.base import utcnow
 from revaluation.services.instruments import definition_of
+from revaluation.services.uploads import UploadRejected, check_upload
 from surveys.errors import AnswerError
+from surveys.formats.archive import ArchiveLimits
 from surveys.types import get_type
 
 MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 2_000
+#: Rows times columns; a 20 MB file cannot hold more real cells than this.
+MAX_CELLS = 10_000_000
+#: Rows of a sheet looked at, empty ones included.
+MAX_SCANNED_ROWS = 200_000
+#: A 50,000-row workbook unpacks to well under 200 MB of sheet XML.
+ARCHIVE_LIMITS = ArchiveLimits(max_unzipped_bytes=200 * 1024 * 1024)
 ID_COLUMNS = ("response_id", "_uuid", "id", "_id", "submission_id", "Response ID")
 GROUP_COLUMNS = ("group", "audience", "_group")
 STRUCTURED = {"triad", "ranking", "matrix", "dot_allocation", "value_grid", "story"}
@@ -80,31 +89,18 @@ def _text(value: Any) -> str:
 
 
 def read_table(content: bytes, filename: str) -> Table:
-    """The first sheet of an XLSX file, or a CSV (comma, semicolon or tab; UTF-8 or Latin-1)."""
-    if len(content) > MAX_BYTES:
-        raise ImportRejected("The file is larger than 20 MB; split it into smaller files.")
-    if not content.strip():
-        raise ImportRejected("The file is empty; choose the CSV or XLSX file with the responses.")
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
+    """The first sheet of an XLSX file, or a CSV (comma, semicolon or tab; UTF-8 or Latin-1).
 
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # any unreadable workbook is the same to a user
-            raise ImportRejected("The file could not be read as an XLSX workbook; save it again "
-                               "from your spreadsheet program as .xlsx or as CSV.") from exc
-        sheet = book.worksheets[0]
-        data = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = content.decode("latin-1")
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        data = list(csv.reader(io.StringIO(text), dialect))
+    The file first passes :func:`~revaluation.services.uploads.check_upload` (size, real type,
+    zip bombs); reading then stops at ``MAX_COLUMNS`` columns and ``MAX_CELLS`` cells, so a
+    small file that claims a vast sheet cannot make the server fill one.
+    """
+    try:
+        kind = check_upload(content, filename, accept=("text", "xlsx"), max_bytes=MAX_BYTES,
+                            archive_limits=ARCHIVE_LIMITS)
+    except UploadRejected as exc:
+        raise ImportRejected(str(exc)) from None
+    data = _xlsx_rows(content) if kind == "xlsx" else _csv_rows(content)
     data = [row for row in data if any(cell.strip() for cell in row)]
     if not data:
         raise ImportRejected("The file has no rows; the first row must name the columns.")
@@ -112,8 +108,60 @@ def read_table(content: bytes, filename: str) -> Table:
         raise ImportRejected(f"The file has more than {MAX_ROWS:,} rows; split it.")
     columns = [c.strip() for c in data[0]]
     width = len(columns)
+    if width > MAX_COLUMNS:
+        raise ImportRejected(f"The file has {width:,} columns; at most {MAX_COLUMNS:,} can be "
+                             "imported. Remove the columns you do not need.")
+    if width * (len(data) - 1) > MAX_CELLS:
+        raise _too_many_cells()
     rows = [(row + [""] * width)[:width] for row in data[1:]]
     return Table(columns, rows)
+
+
+def _too_many_cells() -> ImportRejected:
+    return ImportRejected(f"The file has more than {MAX_CELLS:,} cells (rows times columns); "
+                          "split it into smaller files.")
+
+
+def _xlsx_rows(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    unreadable = ImportRejected("The file could not be read as an XLSX workbook; save it again "
+                                "from your spreadsheet program as .xlsx or as CSV.")
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        # The stated dimensions are the file's claim; rows are padded to them, so ignore them.
+        sheet.reset_dimensions()
+        data, cells = [], 0
+        for scanned, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            if scanned > MAX_SCANNED_ROWS:
+                raise ImportRejected(
+                    f"The sheet runs past row {MAX_SCANNED_ROWS:,}; split it into smaller files.")
+            cells += len(row)  # a row reaches its last cell: one far cell makes it long
+            if cells > MAX_CELLS:
+                raise _too_many_cells()
+            data.append([_text(v) for v in row[:MAX_COLUMNS + 1]])
+    except ImportRejected:
+        raise
+    except Exception as exc:  # any unreadable workbook is the same to a user
+        raise unreadable from exc
+    return data
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("latin-1")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        raise ImportRejected(f"The file could not be read as CSV ({exc}); save it again from "
+                             "your spreadsheet program as “CSV UTF-8”.") from None
 
 
 def _norm(text: str) -> str:

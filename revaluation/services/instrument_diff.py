@@ -47,6 +47,14 @@ class VersionDiff:
     choice_lists_added: tuple[str, ...] = ()
     choice_lists_removed: tuple[str, ...] = ()
     choice_lists_changed: tuple[ItemChange, ...] = ()
+    banks_added: tuple[str, ...] = ()
+    banks_removed: tuple[str, ...] = ()
+    #: A bank's own fields (title, categories, stopping rule).
+    banks_changed: tuple[ItemChange, ...] = ()
+    bank_items_added: tuple[tuple[str, str], ...] = ()  # (item key, bank key)
+    bank_items_removed: tuple[tuple[str, str], ...] = ()
+    #: An item's label, slope or thresholds (a calibration changes the last two).
+    bank_items_changed: tuple[ItemChange, ...] = ()
     other: tuple[FieldChange, ...] = field(default=())
 
     @property
@@ -115,9 +123,9 @@ def diff_definitions(old: Doc, new: Doc) -> VersionDiff:
     old_lists, new_lists = old.get("choice_lists") or {}, new.get("choice_lists") or {}
     list_changes = [ItemChange(n, _choice_changes(old_lists[n], new_lists[n]))
                     for n in new_lists if n in old_lists and old_lists[n] != new_lists[n]]
-    other = _field_changes({k: old.get(k) for k in ("scales", "item_banks")},
-                           {k: new.get(k) for k in ("scales", "item_banks")})
+    other = _field_changes({"scales": old.get("scales")}, {"scales": new.get("scales")})
     return VersionDiff(
+        **_bank_changes(old, new),
         details=details,
         sections_added=tuple(k for k in new_sections if k not in old_sections),
         sections_removed=tuple(k for k in old_sections if k not in new_sections),
@@ -134,3 +142,48 @@ def diff_definitions(old: Doc, new: Doc) -> VersionDiff:
         choice_lists_changed=tuple(c for c in list_changes if c.changes),
         other=other,
     )
+
+
+def show_rule(rule: dict[str, Any] | None) -> str:
+    """An adaptive stopping rule in words, e.g. "min 4, max 12 items, stop at SE 0.3"."""
+    if not rule:
+        return "(none: every item is asked)"
+    parts = []
+    if rule.get("min_items") is not None:
+        parts.append(f"min {rule['min_items']}")
+    if rule.get("max_items") is not None:
+        parts.append(f"max {rule['max_items']} items")
+    if rule.get("max_se") is not None:
+        parts.append(f"stop at SE {rule['max_se']:g}")
+    return ", ".join(parts)
+
+
+def _bank_changes(old: Doc, new: Doc) -> dict[str, Any]:
+    """Item banks matched by key and their items by key, field by field."""
+    before = {b["key"]: b for b in old.get("item_banks") or []}
+    after = {b["key"]: b for b in new.get("item_banks") or []}
+    banks_changed, added, removed, items_changed = [], [], [], []
+    for key in (k for k in after if k in before):
+        own = [FieldChange("rule", show_rule(before[key].get("rule")),
+                           show_rule(after[key].get("rule")))
+               ] if before[key].get("rule") != after[key].get("rule") else []
+        own += _field_changes(before[key], after[key], skip=("key", "items", "rule"))
+        if own:
+            banks_changed.append(ItemChange(key, tuple(own)))
+        old_items = {i["key"]: i for i in before[key].get("items", [])}
+        new_items = {i["key"]: i for i in after[key].get("items", [])}
+        added += [(item, key) for item in new_items if item not in old_items]
+        removed += [(item, key) for item in old_items if item not in new_items]
+        items_changed += [
+            ItemChange(f"{item} ({key})", changes)
+            for item in new_items if item in old_items
+            if (changes := _field_changes(old_items[item], new_items[item]))
+        ]
+    return {
+        "banks_added": tuple(k for k in after if k not in before),
+        "banks_removed": tuple(k for k in before if k not in after),
+        "banks_changed": tuple(banks_changed),
+        "bank_items_added": tuple(added),
+        "bank_items_removed": tuple(removed),
+        "bank_items_changed": tuple(items_changed),
+    }

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from revaluation.extensions import db
 from revaluation.models import Evaluation, Instrument, InstrumentVersion, StateError, VersionStatus
 from revaluation.services import audit
+from revaluation.services.uploads import UploadRejected, check_upload
 from surveys.formats import DefinitionError, Problem, load_instrument
 from surveys.model import Instrument as Definition
 
@@ -63,8 +64,20 @@ def create_instrument(evaluation: Evaluation, definition: Definition) -> Instrum
 
 
 def import_definition(evaluation: Evaluation, source: Any, *, filename: str) -> InstrumentVersion:
-    """Load YAML/JSON or an XLSForm and store it as a draft (a new instrument or next version)."""
-    if filename.lower().endswith((".xlsx", ".xls")):
+    """Load YAML/JSON or an XLSForm and store it as a draft (a new instrument or next version).
+
+    Uploaded bytes pass :func:`~revaluation.services.uploads.check_upload` first, so a
+    renamed file, an oversized one or a zip bomb is refused before a parser opens it.
+    """
+    if isinstance(source, bytes):
+        from surveys.formats.xlsform_read import MAX_FILE_BYTES
+
+        try:
+            check_upload(source, filename, accept=("text", "xlsx", "xls"),
+                         max_bytes=MAX_FILE_BYTES)
+        except UploadRejected as exc:
+            raise DefinitionError([Problem(str(exc))]) from None
+    if filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
         from surveys.formats import import_xlsform
 
         definition = import_xlsform(source, filename=filename)

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: (filename, content type such as "application/pdf", bytes)
 Attachment = tuple[str, str, bytes]
+#: The header naming what a message belongs to; never shown to its reader.
+TAG_HEADER = "X-Revaluation-Tag"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class OutboxMessage:
     subject: str
     date: str
     text: str
+    #: Who the message belongs to (see ``send_mail``'s ``tag``), e.g. "evaluation-7".
+    tag: str = ""
 
 
 def build_message(
@@ -44,6 +48,7 @@ def build_message(
     *,
     html: str | None = None,
     attachments: list[Attachment] | None = None,
+    tag: str | None = None,
 ) -> EmailMessage:
     """The message as it will be sent: plain text, an optional HTML part, attachments."""
     message = EmailMessage()
@@ -52,6 +57,8 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain="revaluation")
+    if tag:
+        message[TAG_HEADER] = tag
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -70,13 +77,17 @@ def send_mail(
     *,
     html: str | None = None,
     attachments: list[Attachment] | None = None,
+    tag: str | None = None,
 ) -> EmailMessage:
     """Send one message to one address; returns it (tests and the outbox read it back).
+
+    ``tag`` names what the message belongs to (e.g. "evaluation-7"), so the development
+    outbox can show each evaluation only its own messages.
 
     Uses SMTP (STARTTLS when a username is set) if ``MAIL_SERVER`` is configured, else writes
     an ``.eml`` file into ``OUTBOX_DIR``. The log names the subject's length, never the address.
     """
-    message = build_message(to, subject, text, html=html, attachments=attachments)
+    message = build_message(to, subject, text, html=html, attachments=attachments, tag=tag)
     config = current_app.config
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 587), timeout=30) as smtp:
@@ -95,9 +106,10 @@ def send_mail(
     return message
 
 
-def list_outbox(*, limit: int = 50, subject_prefix: str | None = None) -> list[OutboxMessage]:
+def list_outbox(*, limit: int = 50, subject_prefix: str | None = None,
+                tag: str | None = None) -> list[OutboxMessage]:
     """The newest messages in the development outbox, optionally only those whose subject
-    starts with ``subject_prefix``; [] when the folder does not exist yet."""
+    starts with ``subject_prefix`` or that carry ``tag``; [] when the folder does not exist."""
     folder = Path(current_app.config["OUTBOX_DIR"])
     if not folder.is_dir():
         return []
@@ -107,6 +119,8 @@ def list_outbox(*, limit: int = 50, subject_prefix: str | None = None) -> list[O
         subject = str(message.get("Subject", ""))
         if subject_prefix is not None and not subject.startswith(subject_prefix):
             continue
+        if tag is not None and str(message.get(TAG_HEADER, "")) != tag:
+            continue
         body = message.get_body(preferencelist=("plain",))
         found.append(
             OutboxMessage(
@@ -115,6 +129,7 @@ def list_outbox(*, limit: int = 50, subject_prefix: str | None = None) -> list[O
                 subject=subject,
                 date=str(message.get("Date", "")),
                 text=body.get_content() if body is not None else "",
+                tag=str(message.get(TAG_HEADER, "")),
             )
         )
         if len(found) >= limit:

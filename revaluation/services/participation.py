@@ -23,6 +23,7 @@ from revaluation.models import (
 )
 from revaluation.services import audit
 from revaluation.services.secrets import keyed_hash, new_code, normalise_code
+from surveys.errors import answer_message
 
 logger = logging.getLogger(__name__)
 
@@ -135,11 +136,11 @@ def display_code(code: str) -> str:
 def _clean(text: str | None, *, limit: int, what: str, field: str, required: bool) -> str:
     value = (text or "").strip()
     if required and not value:
-        raise ParticipationError(f"Enter {what}", field)
+        raise ParticipationError(answer_message("Enter %(what)s", what=what), field)
     if len(value) > limit:
-        raise ParticipationError(
-            f"Shorten {what} to {limit:,} characters or fewer (it has {len(value):,})", field
-        )
+        raise ParticipationError(answer_message(
+            "Shorten %(what)s to %(limit)s characters or fewer (it has %(length)s)",
+            what=what, limit=f"{limit:,}", length=f"{len(value):,}"), field)
     return value
 
 
@@ -148,17 +149,19 @@ def propose(
 ) -> Proposal:
     """Store a member's proposed outcome or question, pending moderation."""
     if not space.is_open:
-        raise ParticipationError("This space is closed to new proposals")
+        raise ParticipationError(answer_message("This space is closed to new proposals"))
     if kind not in {k.value for k in ProposalKind}:
-        raise ParticipationError("Choose whether you are proposing an outcome or a question",
-                                 "kind")
-    words = "what success would look like" if kind == "outcome" else "your question"
+        raise ParticipationError(answer_message(
+            "Choose whether you are proposing an outcome or a question"), "kind")
+    words = (answer_message("what success would look like") if kind == "outcome"
+             else answer_message("your question"))
     proposal = Proposal(
         evaluation_id=space.evaluation_id,
         participant_id=participant.id,
         kind=ProposalKind(kind),
         text=_clean(text, limit=PROPOSAL_LIMIT, what=words, field="text", required=True),
-        detail=_clean(detail, limit=DETAIL_LIMIT, what="the detail", field="detail",
+        detail=_clean(detail, limit=DETAIL_LIMIT, what=answer_message("the detail"),
+                      field="detail",
                       required=False),
         status=ProposalStatus.PENDING,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from revaluation.extensions import db
@@ -26,6 +27,7 @@ from revaluation.models import (
 )
 from revaluation.models.base import utcnow
 from revaluation.services import audit, framework, instruments
+from revaluation.services.languages import language_name
 from revaluation.services.participation import ParticipationError
 from surveys.formats import load_instrument
 
@@ -152,9 +154,31 @@ def question_key(text: str, taken: set[str]) -> str:
     return key
 
 
+def _other_wordings(languages: list[str], default: str,
+                    translations: Mapping[str, str]) -> dict[str, str]:
+    """The question's wording in every language of the instrument besides the default."""
+    found = {}
+    for code in languages:
+        if code == default:
+            continue
+        text = (translations.get(code) or "").strip()
+        if not text:
+            raise ParticipationError(f"Give the question's wording in {language_name(code)} "
+                                     "too: the instrument is in that language", f"label_{code}")
+        if len(text) > 500:
+            raise ParticipationError("Shorten the question to 500 characters or fewer",
+                                     f"label_{code}")
+        found[code] = text
+    return found
+
+
 def accept_question(proposal: Proposal, user: User, instrument: Instrument, *, label: str,
-                    qtype: str, section: str, reason: str | None) -> InstrumentVersion:
-    """Accept a question proposal: add it to the instrument's next draft version."""
+                    qtype: str, section: str, reason: str | None,
+                    translations: Mapping[str, str] | None = None) -> InstrumentVersion:
+    """Accept a question proposal: add it to the instrument's next draft version.
+
+    `label` is the wording in the instrument's default language; an instrument in several
+    languages also needs the wording in each of the others (`translations`, code -> text)."""
     _pending(proposal)
     if proposal.kind is not ProposalKind.QUESTION:
         raise ParticipationError("Only a question proposal can become a question")
@@ -172,9 +196,11 @@ def accept_question(proposal: Proposal, user: User, instrument: Instrument, *, l
             raise ParticipationError("Choose a page of the instrument for the question",
                                      "section")
         taken = {q["key"] for s in sections for q in s.get("questions", [])}
-        language = updated.get("default_language") or (updated.get("languages") or ["en"])[0]
+        languages = updated.get("languages") or ["en"]
+        language = updated.get("default_language") or languages[0]
         question: dict[str, Any] = {"key": question_key(text, taken), "type": qtype,
-                                    "label": {language: text}}
+                                    "label": {language: text, **_other_wordings(
+                                        languages, language, translations or {})}}
         if qtype == "rating":
             question.update({"min": 0, "max": 10})
         target.setdefault("questions", []).append(question)

@@ -32,6 +32,7 @@ from revaluation.models.participation import SenseMakingRound, story_tagging
 from revaluation.services import audit
 from revaluation.services.participation import ParticipationError
 from revaluation.services.secrets import keyed_hash, new_code
+from surveys.errors import answer_message
 
 PANEL_PURPOSE = "msc-panellist"
 REASON_LIMIT = 2000
@@ -42,9 +43,11 @@ def _words(value: str, *, what: str, field: str, required: bool, limit: int = RE
            ) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise ParticipationError(f"Enter {what}", field)
+        raise ParticipationError(answer_message("Enter %(what)s", what=what), field)
     if len(text) > limit:
-        raise ParticipationError(f"Shorten {what} to {limit:,} characters or fewer", field)
+        raise ParticipationError(answer_message(
+            "Shorten %(what)s to %(limit)s characters or fewer", what=what, limit=f"{limit:,}"),
+            field)
     return text
 
 
@@ -121,20 +124,22 @@ def cast_msc_votes(msc_round: MscRound, panellist: str,
     Every ranked story needs a reason; ranks are 1, 2, 3... without gaps.
     """
     if msc_round.state is not RoundState.OPEN:
-        raise ParticipationError("This panel is not open for votes")
+        raise ParticipationError(answer_message("This panel is not open for votes"))
     table = [s["id"] for s in panel_stories(msc_round)]
     on_table = set(table)
     chosen = {sid: (rank, reason) for sid, (rank, reason) in choices.items()
               if rank is not None and sid in on_table}
     if not chosen:
-        raise ParticipationError("Choose at least one story as most significant: give it rank 1",
-                                 f"rank-{table[0]}" if table else None)
+        raise ParticipationError(answer_message(
+            "Choose at least one story as most significant: give it rank 1"),
+            f"rank-{table[0]}" if table else None)
     ranks = sorted(rank for rank, _ in chosen.values())
     if ranks != list(range(1, len(ranks) + 1)):
-        raise ParticipationError("Give each chosen story a different rank: 1, 2, 3...",
-                                 f"rank-{min(chosen)}")
+        raise ParticipationError(answer_message(
+            "Give each chosen story a different rank: 1, 2, 3..."), f"rank-{min(chosen)}")
     for sid, (_, reason) in chosen.items():
-        _words(reason, what="why you chose this story", field=f"reason-{sid}", required=True)
+        _words(reason, what=answer_message("why you chose this story"), field=f"reason-{sid}",
+               required=True)
     db.session.execute(db.delete(MscVote).where(MscVote.round_id == msc_round.id,
                                                 MscVote.panellist_hash == panellist))
     for sid, (rank, reason) in chosen.items():
@@ -235,11 +240,12 @@ def react(negotiation: NegotiationRound, participant: Participant, item_id: int,
           stance: str, reason: str) -> None:
     """Endorse or challenge a value item (a challenge needs a reason); replaces an earlier one."""
     if negotiation.state is not RoundState.OPEN:
-        raise ParticipationError("This round is not open")
+        raise ParticipationError(answer_message("This round is not open"))
     item = _live_item(negotiation, item_id)
     if stance not in {s.value for s in Stance}:
-        raise ParticipationError("Choose endorse or challenge", f"stance-{item_id}")
-    text = _words(reason, what="why you challenge it", field=f"reason-{item_id}",
+        raise ParticipationError(answer_message("Choose endorse or challenge"),
+                                 f"stance-{item_id}")
+    text = _words(reason, what=answer_message("why you challenge it"), field=f"reason-{item_id}",
                   required=stance == "challenge")
     existing = db.session.execute(db.select(ValueReaction).filter_by(
         round_id=negotiation.id, value_item_id=item.id, participant_id=participant.id)
@@ -258,18 +264,18 @@ def react(negotiation: NegotiationRound, participant: Participant, item_id: int,
 def _live_item(negotiation: NegotiationRound, item_id: int) -> ValueItem:
     item = next((i for i in _items(negotiation.evaluation_id) if i.id == item_id), None)
     if item is None or item.merged_into_id is not None:
-        raise ParticipationError("That value item is no longer in this round")
+        raise ParticipationError(answer_message("That value item is no longer in this round"))
     return item
 
 
 def merge_items(negotiation: NegotiationRound, item_id: int, into_id: int) -> None:
     """Mark a value item as a duplicate of another in the same box; reactions then count once."""
     if negotiation.state is not RoundState.OPEN:
-        raise ParticipationError("This round is not open")
+        raise ParticipationError(answer_message("This round is not open"))
     item, into = _live_item(negotiation, item_id), _live_item(negotiation, into_id)
     if item.id == into.id or item.box != into.box:
-        raise ParticipationError("Merge an item into a different item of the same kind of value",
-                                 f"into-{item_id}")
+        raise ParticipationError(answer_message(
+            "Merge an item into a different item of the same kind of value"), f"into-{item_id}")
     item.merged_into_id = into.id
     db.session.flush()
     audit.record("negotiation.merge", evaluation_id=negotiation.evaluation_id, obj=negotiation,
@@ -322,14 +328,15 @@ def respond_to_finding(sense: SenseMakingRound, participant: Participant, findin
                        stance: str, comment: str) -> None:
     """Agree, disagree or "it's more complicated", with an optional comment (replaces earlier)."""
     if sense.state is not RoundState.OPEN:
-        raise ParticipationError("This round is not open for responses")
+        raise ParticipationError(answer_message("This round is not open for responses"))
     finding = next((f for f in sense.findings if f.id == finding_id), None)
     if finding is None:
-        raise ParticipationError("That finding is not part of this round")
+        raise ParticipationError(answer_message("That finding is not part of this round"))
     if stance not in {s.value for s in FindingStance}:
-        raise ParticipationError("Choose agree, disagree or it's more complicated",
+        raise ParticipationError(answer_message("Choose agree, disagree or it's more complicated"),
                                  f"stance-{finding_id}")
-    text = _words(comment, what="your comment", field=f"comment-{finding_id}", required=False)
+    text = _words(comment, what=answer_message("your comment"), field=f"comment-{finding_id}",
+                  required=False)
     existing = db.session.execute(db.select(FindingResponse).filter_by(
         finding_id=finding.id, participant_id=participant.id)).scalar_one_or_none()
     if existing is None:

@@ -26,19 +26,23 @@ from revaluation.models import (
     Visibility,
 )
 from revaluation.services import audit, instruments
+from revaluation.services.languages import N_
 from revaluation.services.participation import ParticipationError
-from surveys.errors import AnswerError
+from surveys.errors import AnswerError, answer_message
 from surveys.model import Question, Text
 from surveys.types import get_type
+from surveys.types.participatory import NOTE_LIMIT
 
+#: Field and label (English; translated where shown) of the outcome-harvesting questions.
 HARVEST = (
-    ("what_changed", "What changed?"),
-    ("for_whom", "For whom did it change?"),
-    ("why_it_matters", "Why does it matter?"),
-    ("contribution", "How did the movement contribute?"),
-    ("substantiation", "Who or what could confirm it happened?"),
+    ("what_changed", N_("What changed?")),
+    ("for_whom", N_("For whom did it change?")),
+    ("why_it_matters", N_("Why does it matter?")),
+    ("contribution", N_("How did the movement contribute?")),
+    ("substantiation", N_("Who or what could confirm it happened?")),
 )
-INTENDED = {"yes": "Yes, it was intended", "partly": "Partly", "no": "No, nobody planned it"}
+INTENDED = {"yes": N_("Yes, it was intended"), "partly": N_("Partly"),
+            "no": N_("No, nobody planned it")}
 VALUE_SLOTS = 4
 TITLE_LIMIT = 200
 TEXT_LIMIT = 20_000
@@ -71,8 +75,9 @@ class Signifier:
     question: Question
 
 
-def signifiers(evaluation: Evaluation) -> list[Signifier]:
-    """The dyads and triads of the evaluation's instruments (or a default pair if none)."""
+def signifiers(evaluation: Evaluation, language: str | None = None) -> list[Signifier]:
+    """The dyads and triads of the evaluation's instruments (or a default pair if none), in
+    `language` where an instrument has it, else in the instrument's default language."""
     found: dict[str, Signifier] = {}
     owned = db.select(Instrument).filter_by(evaluation_id=evaluation.id).order_by(Instrument.id)
     for instrument in db.session.execute(owned).scalars():
@@ -82,7 +87,9 @@ def signifiers(evaluation: Evaluation) -> list[Signifier]:
         definition = instruments.definition_of(version)
         for question in definition.questions():
             if question.type in ("dyad", "triad") and question.key not in found:
-                found[question.key] = _signifier(question, definition.default_language)
+                found[question.key] = _signifier(
+                    question, language if language in definition.languages
+                    else definition.default_language)
     if not found:
         found = {q.key: _signifier(q, "en") for q in DEFAULT_SIGNIFIERS}
     return list(found.values())
@@ -103,31 +110,47 @@ def _text(form: Mapping[str, str], name: str, limit: int, what: str,
           problems: list[tuple[str, str]]) -> str:
     value = (form.get(name) or "").strip()
     if len(value) > limit:
-        problems.append((name, f"Shorten {what} to {limit:,} characters or fewer "
-                               f"(it has {len(value):,})"))
+        problems.append((name, answer_message(
+            "Shorten %(what)s to %(limit)s characters or fewer (it has %(length)s)",
+            what=what, limit=f"{limit:,}", length=f"{len(value):,}")))
     return value
+
+
+def _value_problem(n: int, parts: Mapping[str, str]) -> tuple[str, str]:
+    """What is wrong with value `n` of a story form (the engine numbers items from 1)."""
+    if parts["box"] not in {b.value for b in ValueBox}:
+        return f"v{n}_box", answer_message(
+            "Choose calculate, calibrate or capacitate for value %(number)s", number=n)
+    if parts["visibility"] not in {v.value for v in Visibility}:
+        return f"v{n}_visibility", answer_message(
+            "Say whether value %(number)s is visible or invisible", number=n)
+    return f"v{n}_note", answer_message(
+        "Shorten the note of value %(number)s to %(limit)s characters or fewer", number=n,
+        limit=NOTE_LIMIT)
 
 
 def read_story(form: Mapping[str, str], marks: list[Signifier], *, harvest: bool,
                groups: list[str]) -> dict:
     """Validate a story form into plain values; raises StoryProblems listing every problem."""
     problems: list[tuple[str, str]] = []
-    out: dict = {"title": _text(form, "title", TITLE_LIMIT, "the title", problems),
-                 "text": _text(form, "text", TEXT_LIMIT, "your story", problems),
+    out: dict = {"title": _text(form, "title", TITLE_LIMIT, answer_message("the title"),
+                                problems),
+                 "text": _text(form, "text", TEXT_LIMIT, answer_message("your story"), problems),
                  "harvest": {}, "intended": None, "signifiers": {}, "values": []}
     if not out["text"]:
-        problems.append(("text", "Tell your story: a few sentences is plenty"))
+        problems.append(("text", answer_message("Tell your story: a few sentences is plenty")))
     group = (form.get("group") or "").strip()
     if group and group not in groups:
-        problems.append(("group", "Choose one of the groups listed, or leave it empty"))
+        problems.append(("group", answer_message(
+            "Choose one of the groups listed, or leave it empty")))
     out["group"] = group or None
     if harvest:
         for name, _ in HARVEST:
-            if value := _text(form, name, 2000, "this answer", problems):
+            if value := _text(form, name, 2000, answer_message("this answer"), problems):
                 out["harvest"][name] = value
         intended = form.get("intended") or None
         if intended is not None and intended not in INTENDED:
-            problems.append(("intended", "Choose yes, partly or no"))
+            problems.append(("intended", answer_message("Choose yes, partly or no")))
         out["intended"] = intended
     for mark in marks:
         try:
@@ -141,13 +164,15 @@ def read_story(form: Mapping[str, str], marks: list[Signifier], *, harvest: bool
                 if any(parts):
                     shares = [float(p or 0) / 100 for p in parts]
                     if abs(sum(shares) - 1) > 0.011:
-                        raise AnswerError("Share 100% between the three: they add up to "
-                                          f"{round(sum(shares) * 100)}%")
+                        raise AnswerError(answer_message(
+                            "Share 100%% between the three: they add up to %(total)s%%",
+                            total=round(sum(shares) * 100)))
                     shares = [s / sum(shares) for s in shares]
                     out["signifiers"][mark.key] = get_type("triad").normalise(
                         mark.question, shares)
         except (AnswerError, ValueError) as exc:
-            message = str(exc) if isinstance(exc, AnswerError) else "Enter numbers only"
+            message = (exc.message if isinstance(exc, AnswerError)
+                       else answer_message("Enter numbers only"))
             problems.append((mark.key if mark.type == "dyad" else f"{mark.key}__1", message))
     items = []
     for n in range(1, VALUE_SLOTS + 1):
@@ -157,9 +182,8 @@ def read_story(form: Mapping[str, str], marks: list[Signifier], *, harvest: bool
     for n, parts in items:
         try:
             get_type("value_grid").normalise(VALUE_QUESTION, [parts])
-        except AnswerError as exc:
-            field = f"v{n}_box" if not parts["box"] else f"v{n}_visibility"
-            problems.append((field, str(exc).replace("item 1", f"value {n}")))
+        except AnswerError:
+            problems.append(_value_problem(n, parts))
         else:
             out["values"].append(parts)
     if problems:

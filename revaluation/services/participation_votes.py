@@ -20,6 +20,7 @@ from revaluation.models import (
 )
 from revaluation.services import audit
 from revaluation.services.participation import ParticipationError
+from surveys.errors import answer_message, answer_plural
 
 #: Proposals people may still put dots on and rank.
 VOTABLE = (ProposalStatus.PENDING, ProposalStatus.ACCEPTED)
@@ -36,7 +37,8 @@ def dots_used(participant: Participant) -> int:
 
 
 def dots_left_message(left: int) -> str:
-    return f"You have {left} dot{'' if left == 1 else 's'} left"
+    """How many dots the participant has left (a translatable engine-style message)."""
+    return answer_plural("You have %(num)s dot left", "You have %(num)s dots left", left)
 
 
 def _vote(proposal: Proposal, participant: Participant) -> Vote | None:
@@ -53,21 +55,22 @@ def change_dots(
     Raises ParticipationError, saying how many dots remain, when the budget would be exceeded.
     """
     if not space.is_open:
-        raise ParticipationError("Voting has closed in this space")
+        raise ParticipationError(answer_message("Voting has closed in this space"))
     if proposal.status not in VOTABLE:
-        raise ParticipationError("This proposal can no longer be voted on")
+        raise ParticipationError(answer_message("This proposal can no longer be voted on"))
     used = dots_used(participant)
     left = space.dot_budget - used
     vote = _vote(proposal, participant)
     current = vote.dots if vote else 0
     if delta > 0 and delta > left:
-        raise ParticipationError(
-            f"You cannot add {delta} more dot{'' if delta == 1 else 's'}: you have used {used} "
-            f"of your {space.dot_budget} dots. {dots_left_message(left)}. Take dots off another "
-            "proposal first."
-        )
+        raise ParticipationError(answer_plural(
+            "You cannot add %(num)s more dot: you have used %(used)s of your %(budget)s dots. "
+            "%(left)s. Take dots off another proposal first.",
+            "You cannot add %(num)s more dots: you have used %(used)s of your %(budget)s dots. "
+            "%(left)s. Take dots off another proposal first.",
+            delta, used=used, budget=space.dot_budget, left=dots_left_message(left)))
     if delta < 0 and current + delta < 0:
-        raise ParticipationError("You have no dots on this proposal to take back")
+        raise ParticipationError(answer_message("You have no dots on this proposal to take back"))
     if vote is None:
         vote = Vote(proposal_id=proposal.id, participant_id=participant.id, dots=0)
         db.session.add(vote)
@@ -86,21 +89,22 @@ def set_ranking(
     Ranks must be distinct and consecutive from 1, so every ranking reads as an order.
     """
     if not space.is_open:
-        raise ParticipationError("Ranking has closed in this space")
+        raise ParticipationError(answer_message("Ranking has closed in this space"))
     given = sorted(r for r in ranks.values() if r is not None)
     if len(set(given)) != len(given):
-        raise ParticipationError("Give each proposal a different rank", "ranking")
+        raise ParticipationError(answer_message("Give each proposal a different rank"),
+                                 "ranking")
     if given and given != list(range(1, len(given) + 1)):
-        raise ParticipationError(
-            "Use ranks 1, 2, 3... without gaps: your most important proposal is 1", "ranking"
-        )
+        raise ParticipationError(answer_message(
+            "Use ranks 1, 2, 3... without gaps: your most important proposal is 1"), "ranking")
     proposals = {p.id: p for p in db.session.execute(
         db.select(Proposal).where(
             Proposal.id.in_(list(ranks)), Proposal.evaluation_id == space.evaluation_id,
             Proposal.status.in_(VOTABLE))
     ).scalars()}
     if set(ranks) - set(proposals):
-        raise ParticipationError("One of those proposals can no longer be ranked", "ranking")
+        raise ParticipationError(
+            answer_message("One of those proposals can no longer be ranked"), "ranking")
     for proposal_id, rank in ranks.items():
         vote = _vote(proposals[proposal_id], participant)
         if vote is None:

@@ -168,6 +168,7 @@ def send_edition(
                 note=note,
                 expires_at=delivery.expires_at,
             ),
+            tag=outbox_tag(evaluation),
         )
         audit.record(
             "report.send",
@@ -186,8 +187,13 @@ def send_edition(
     return deliveries
 
 
+def outbox_tag(evaluation: Evaluation) -> str:
+    """What the development outbox files this evaluation's report emails under."""
+    return f"evaluation-{evaluation.id}"
+
+
 def subject_for(evaluation: Evaluation, edition: ReportEdition) -> str:
-    """The email subject; the outbox page also uses it to find this evaluation's messages."""
+    """The email subject."""
     return f"Evaluation report: {evaluation.title} (edition {edition.number})"
 
 

@@ -5,41 +5,36 @@ been sent to anyone it is never changed: generating again always adds a new, num
 edition, so what a commissioner received can be shown byte for byte later.
 
 Generation runs inline (inside the request or command) when ``REDIS_URL`` is unset, and as a
-background job on an RQ worker when it is set. Either way a :class:`Job` row tracks status,
-progress (0-100), attempts and a plain-words error, which the reports page shows.
+background job on an RQ worker when it is set (:mod:`revaluation.services.jobs`). Either way a
+:class:`Job` row tracks status, progress (0-100), attempts and a plain-words error, which the
+reports page shows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from flask import current_app
 
 from revaluation.extensions import db
 from revaluation.models import Evaluation, Job, JobStatus, ReportEdition
 from revaluation.models.base import utcnow
 from revaluation.reports.render import RenderedPdf, html_to_pdf, render_html
 from revaluation.reports.sources import ReportOptions, build_report
-from revaluation.services import audit
+from revaluation.services import audit, jobs
 
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "report"
-QUEUE_NAME = "revaluation"
-#: Attempts in all (the first plus RQ's retries) before a job is marked failed.
-MAX_ATTEMPTS = 3
-RETRY_INTERVALS = [10, 60]
+QUEUE_NAME = jobs.QUEUE_NAME
 FAILURE_TEXT = (
     "The report could not be generated. Try again; if it fails again, tell the platform's "
     "administrators the job number."
 )
 
-Progress = Callable[[int], None]
+Progress = jobs.Progress
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ def create_edition(
 
 def queue_configured() -> bool:
     """Whether generation goes to RQ workers (REDIS_URL set) or runs inline."""
-    return bool(current_app.config.get("REDIS_URL"))
+    return jobs.queue_configured()
 
 
 def start_report(evaluation: Evaluation, options: ReportOptions, *, user_id: int | None) -> Job:
@@ -134,15 +129,9 @@ def start_report(evaluation: Evaluation, options: ReportOptions, *, user_id: int
 
     The caller commits, then calls :func:`enqueue` (a worker must not see an uncommitted job).
     """
-    job = Job(
-        evaluation_id=evaluation.id,
-        kind=JOB_KIND,
-        status=JobStatus.QUEUED,
-        params=options.to_dict(),
-        created_by_id=user_id,
+    job = jobs.new_job(
+        JOB_KIND, evaluation_id=evaluation.id, params=options.to_dict(), user_id=user_id
     )
-    db.session.add(job)
-    db.session.flush()
     audit.record("report.request", evaluation_id=evaluation.id, obj=job, actor_id=user_id)
     if not queue_configured():
         run_job(job, commit_progress=False, final_attempt=True)
@@ -151,83 +140,37 @@ def start_report(evaluation: Evaluation, options: ReportOptions, *, user_id: int
 
 def enqueue(job: Job) -> None:
     """Hand a committed, queued job to the RQ workers (no-op when generation ran inline)."""
-    if job.status is not JobStatus.QUEUED or not queue_configured():
-        return
-    from redis import Redis
-    from rq import Queue, Retry
-
-    queue = Queue(QUEUE_NAME, connection=Redis.from_url(current_app.config["REDIS_URL"]))
-    queue.enqueue(
-        "revaluation.worker.run_report_job",
-        job.id,
-        retry=Retry(max=MAX_ATTEMPTS - 1, interval=RETRY_INTERVALS),
-        job_timeout=15 * 60,
-        description=f"report job {job.id}",
-    )
-    logger.info("queued report job %s", job.id)
+    if job.status is JobStatus.QUEUED and queue_configured():
+        jobs.send(job)
 
 
 def retry_job(job: Job) -> None:
     """Put a failed job back in the queue (or run it again inline)."""
-    job.status = JobStatus.QUEUED
-    job.error = None
-    job.progress = 0
-    job.finished_at = None
-    db.session.flush()
+    jobs.reset(job)
     if not queue_configured():
         run_job(job, commit_progress=False, final_attempt=True)
 
 
 def run_job(job: Job, *, commit_progress: bool, final_attempt: bool) -> ReportEdition | None:
-    """Execute a report job: running -> done (with an edition) or failed (with a message).
+    """Execute a report job (see :func:`revaluation.services.jobs.run`); the new edition, or
+    None when the job failed."""
+    result = jobs.run(job, commit_progress=commit_progress, final_attempt=final_attempt)
+    return db.session.get(ReportEdition, result["edition_id"]) if result else None
 
-    In a worker, progress is committed as it goes so the page can show it. A failure that
-    still has retries left is re-raised (RQ schedules the retry) and the job shows as queued.
-    """
-    job.status = JobStatus.RUNNING
-    job.attempts += 1
-    job.progress = 5
-    _save(commit_progress)
 
-    def progress(percent: int) -> None:
-        job.progress = percent
-        _save(commit_progress)
-
+def _generate(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """The work of a report job: a new edition with the job's options."""
     evaluation = db.session.get(Evaluation, job.evaluation_id)
-    try:
-        if evaluation is None:
-            raise LookupError("the evaluation no longer exists")
-        options = ReportOptions.from_dict(job.params)
-        edition = create_edition(
-            evaluation, options, user_id=job.created_by_id, job=job, progress=progress
-        )
-    except Exception:
-        logger.exception("report job %s failed (attempt %s)", job.id, job.attempts)
-        if commit_progress:
-            db.session.rollback()
-            job = db.session.get(Job, job.id)
-        last = final_attempt or job.attempts >= MAX_ATTEMPTS
-        job.status = JobStatus.FAILED if last else JobStatus.QUEUED
-        job.error = FAILURE_TEXT if last else None
-        job.progress = 0
-        job.finished_at = utcnow() if last else None
-        _save(commit_progress)
-        if not last:
-            raise
-        return None
-    job.status = JobStatus.DONE
-    job.progress = 100
-    job.result = {"edition_id": edition.id, "number": edition.number}
-    job.finished_at = utcnow()
-    _save(commit_progress)
-    return edition
+    if evaluation is None:
+        raise LookupError("the evaluation no longer exists")
+    options = ReportOptions.from_dict(job.params)
+    edition = create_edition(
+        evaluation, options, user_id=job.created_by_id, job=job, progress=progress
+    )
+    return {"edition_id": edition.id, "number": edition.number}
 
 
-def _save(commit: bool) -> None:
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+jobs.register(jobs.JobKind(JOB_KIND, _generate, FAILURE_TEXT))
 
 
 def editions_of(evaluation: Evaluation) -> list[ReportEdition]:

@@ -7,6 +7,8 @@ Secrets (resume codes, tokens, panel codes) are stored only as keyed hashes.
 
 from __future__ import annotations
 
+import functools
+import hmac
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,9 +21,9 @@ from sqlalchemy.orm import joinedload
 from revaluation.extensions import db
 from revaluation.models import Answer, Invitation, InvitationKind, Response, Wave
 from revaluation.models.base import utcnow
-from revaluation.models.fieldwork import WaveState, _aware
+from revaluation.models.fieldwork import Anonymity, WaveState, _aware
 from revaluation.models.responses import ResponseStatus
-from revaluation.services import adaptive_blocks, participation_coding
+from revaluation.services import adaptive_blocks, consent, participation_coding
 from revaluation.services.secrets import keyed_hash, new_code, normalise_code
 from surveys.model import Instrument as Definition
 from surveys.types import StoredValue, get_type
@@ -113,7 +115,8 @@ def response_for(response_id: int, code: str) -> Response | None:
             joinedload(Response.wave).joinedload(Wave.evaluation),
             joinedload(Response.wave).joinedload(Wave.instrument_version))
     ).unique().scalar_one_or_none()
-    if response is None or response.resume_hash != keyed_hash(code, purpose="resume"):
+    if response is None or not hmac.compare_digest(response.resume_hash or "",
+                                                   keyed_hash(code, purpose="resume")):
         return None
     return response
 
@@ -188,33 +191,50 @@ def record_page_answers(response: Response, definition: Definition, changes: Map
 def _upsert(response_id: int, stored: Mapping[str, StoredValue]) -> None:
     """INSERT ... ON CONFLICT (response_id, question_key) DO UPDATE, on SQLite and PostgreSQL,
     so two tabs or a retried request never create a second answer row."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     now = utcnow()
     rows = [{"response_id": response_id, "question_key": key, "number": value.number,
              "text": value.text, "data": value.data, "updated_at": now}
             for key, value in sorted(stored.items())]
-    statement = insert(Answer).values(rows)
-    statement = statement.on_conflict_do_update(
+    db.session.execute(_answer_upsert(db.session.get_bind().dialect.name), rows)
+
+
+@functools.cache
+def _answer_upsert(dialect: str) -> Any:
+    """The upsert, built once per dialect and run with one parameter set per answer, so it is
+    compiled once per process (a VALUES list built per page would be compiled on every POST)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Answer.__table__)
+    return statement.on_conflict_do_update(
         index_elements=["response_id", "question_key"],
         set_={"number": statement.excluded.number, "text": statement.excluded.text,
               "data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
     )
-    db.session.execute(statement)
 
 
 def record_consent(response: Response, wave: Wave) -> None:
-    """The respondent agreed to the wave's consent text as it stands now."""
-    response.consent_given = True
-    response.consent_version = wave.consent_version
-    db.session.flush()
+    """The respondent agreed to the wave's consent text as it stands now (its version and the
+    SHA-256 of its words are kept with the response; see :mod:`revaluation.services.consent`)."""
+    consent.record_agreement(response, wave)
 
 
 def record_panel_code(response: Response, code: str | None) -> None:
     """Store the self-generated panel code as a keyed hash only (None: they chose not to)."""
     response.panel_hash = keyed_hash(normalise_code(code), purpose="panel") if code else None
+    db.session.flush()
+
+
+#: Longest name a respondent may give in a named wave (the column's size).
+MAX_NAME_LENGTH = 200
+
+
+def record_name(response: Response, name: str) -> None:
+    """Store the name a respondent typed in a named wave (only there; never logged)."""
+    if response.wave.anonymity is not Anonymity.NAMED:
+        raise ValueError("names are asked only in named waves")
+    response.respondent_name = " ".join(name.split())[:MAX_NAME_LENGTH]
     db.session.flush()
 
 

@@ -19,7 +19,9 @@ import numpy as np
 
 from revaluation.analysis import json_safe
 from revaluation.models import Evaluation, Wave, WaveState
+from revaluation.services import adaptive_scores
 from revaluation.services.analysis_data import WaveData, load_wave, scale_scores
+from revaluation.services.results_cache import reuse_or_compute
 from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries, outcome_specs
 from revaluation.services.results_questions import QuestionTables
 
@@ -87,9 +89,24 @@ def evaluation_results(
 ) -> dict[str, Any]:
     """Every figure the platform reports for ``evaluation``, optionally for some waves/groups.
 
+    Computed once per version of the evaluation's data and then reused (see
+    :mod:`revaluation.services.results_cache`); :func:`compute_results` always recomputes.
     Raises :class:`ResultsFilterError` (a plain sentence) when a filter names an unknown wave or
     group. Draft waves are never included.
     """
+    return reuse_or_compute(
+        evaluation, wave_ids, groups,
+        lambda: compute_results(evaluation, wave_ids=wave_ids, groups=groups),
+    )
+
+
+def compute_results(
+    evaluation: Evaluation,
+    *,
+    wave_ids: Sequence[int] | None = None,
+    groups: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The results structure of :func:`evaluation_results`, computed from the answers now."""
     threshold = int(evaluation.small_cell_threshold)
     chosen_groups = _check_groups(evaluation, groups)
     waves = _included_waves(evaluation, wave_ids)
@@ -168,7 +185,8 @@ def _item_keys(*, data_keys: set[str], specs: list[dict[str, Any]], wave: Wave) 
 
 
 def _indicators(data: WaveData, specs: list[dict[str, Any]]) -> dict[tuple[str, str], np.ndarray]:
-    """Indicator values per (kind, key) for one wave: a question's numbers or scale scores."""
+    """Indicator values per (kind, key) for one wave: a question's numbers, scale scores, or
+    an adaptive bank's T-scores (analysed as a scale score under the bank's key)."""
     scales = {s.key: s for s in data.instrument.scales}
     out: dict[tuple[str, str], np.ndarray] = {}
     for spec in specs:
@@ -176,7 +194,8 @@ def _indicators(data: WaveData, specs: list[dict[str, Any]]) -> dict[tuple[str, 
         if (kind, key) in out:
             continue
         if kind == "scale":
-            out[kind, key] = scale_scores(data, scales[key]) if key in scales else None
+            out[kind, key] = scale_scores(data, scales[key]) if key in scales \
+                else adaptive_scores.t_scores(data, key)
         else:
             out[kind, key] = data.numbers.get(key)
     return out

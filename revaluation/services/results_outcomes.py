@@ -79,6 +79,10 @@ def _label(data: WaveData, kind: str, key: str) -> str:
     language = data.instrument.default_language
     if kind == "scale":
         scale = next((s for s in data.instrument.scales if s.key == key), None)
+        if scale is None:
+            bank = next((b for b in data.instrument.item_banks if b.key == key), None)
+            if bank is not None:
+                return f"{bank.title.get(language) if bank.title else key} (T-score)"
         return scale.title.get(language) if scale is not None and scale.title else key
     try:
         return data.instrument.question(key).label.get(language)

@@ -69,6 +69,14 @@ def _meta(question, instrument, family: str) -> _Question:
                      choices, points)
 
 
+def _choice_codes(values: np.ndarray, meta: _Question) -> np.ndarray:
+    """Each answer's position in the choice list (0, 1 for a yes/no); NaN when missing."""
+    out = np.full(len(values), np.nan)
+    for index, (value, _) in enumerate(meta.choices):
+        out[values == value] = index
+    return out
+
+
 @dataclass
 class QuestionTables:
     """Accumulates per-wave question summaries, scale statistics and comparisons."""
@@ -102,6 +110,9 @@ class QuestionTables:
         """Summaries of one wave's questions and scales; comparisons with the first wave."""
         families = question_families(data.instrument)
         present = list(dict.fromkeys(data.groups[rows].tolist()))
+        # Row masks and panel pairs are the same for every question: found once per wave.
+        group_rows = {group: rows & (data.groups == group) for group in present}
+        pairs = self._pairs(first, data, rows) if first is not None else None
         for family, questions in families.items():
             for question in questions:
                 meta = self._questions.get(question.key)
@@ -110,38 +121,40 @@ class QuestionTables:
                                                                  family)
                 wave = {"wave_id": data.wave_id, "wave": data.name}
                 meta.by_wave.append({**wave, "summary": self._summary(meta, data, rows)})
-                for group in present:
-                    part = rows & (data.groups == group)
+                for group, part in group_rows.items():
                     meta.by_group.append({**wave, "group": group,
                                           "summary": self._summary(meta, data, part)})
                 if meta.kind == "none":
                     continue
                 values = self._values(meta, data)
                 if first is not None and question.key in first.numbers:
-                    self._compare_waves(meta, first, data, rows)
+                    self._compare_waves(meta, first, data, rows, pairs)
                 if len(present) >= 2:
                     result = compare_groups(
-                        {g: values[rows & (data.groups == g)] for g in present}, meta.kind,
+                        {g: values[part] for g, part in group_rows.items()}, meta.kind,
                         threshold=self.threshold)
                     meta.comparisons.append(
                         ("groups", f"Between groups in {data.name}", [data.wave_id], result))
         for scale in data.instrument.scales:
             self._add_scale(scale, data, rows)
 
-    def _compare_waves(self, meta: _Question, first: WaveData, data: WaveData,
-                       rows: np.ndarray) -> None:
+    def _pairs(self, first: WaveData, data: WaveData,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first wave's chosen rows, and the panel-linked row pairs inside the choice."""
         first_rows = first.mask(self.groups)
-        before_all, after_all = self._values(meta, first), self._values(meta, data)
         a, b = linked_pairs(first, data)
         keep = first_rows[a] & rows[b] if len(a) else np.zeros(0, dtype=bool)
-        a, b = a[keep], b[keep]
+        return first_rows, a[keep], b[keep]
+
+    def _compare_waves(self, meta: _Question, first: WaveData, data: WaveData,
+                       rows: np.ndarray, pairs) -> None:
+        first_rows, a, b = pairs
+        before_all, after_all = self._values(meta, first), self._values(meta, data)
         labels = (first.name, data.name)
         if len(a) >= self.threshold and meta.kind != "categorical":
             before, after = before_all[a], after_all[b]
             if meta.kind == "binary":
-                codes = {value: i for i, (value, _) in enumerate(meta.choices)}
-                before = np.array([codes.get(v, np.nan) for v in before.tolist()], dtype=float)
-                after = np.array([codes.get(v, np.nan) for v in after.tolist()], dtype=float)
+                before, after = _choice_codes(before, meta), _choice_codes(after, meta)
             result = compare_paired(before, after, meta.kind, labels=labels,
                                     threshold=self.threshold)
             how = f"paired by panel code, {len(a)} people in both waves"

@@ -18,7 +18,7 @@
   var button = document.createElement("button");
   button.type = "button";
   button.className = "button secondary";
-  button.textContent = "Add another kind of value";
+  button.textContent = last.closest("form").getAttribute("data-add-label") || "Add another kind of value";
   button.addEventListener("click", function () {
     var next = document.querySelector("[data-value-slot][data-spare]");
     if (!next) { return; }

@@ -6,6 +6,10 @@
   "use strict";
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+  /* Messages come translated from the page (data-msg-* attributes, {name} placeholders). */
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
 
   function onceForms() {
     $$("form[data-once]").forEach(function (form) {
@@ -28,8 +32,9 @@
         if (!isNaN(n) && n > 0 && !input.name.endsWith("__ns")) { used += n; }
       });
       var left = budget - used;
-      out.textContent = left >= 0 ? "You have " + left + " dot" + (left === 1 ? "" : "s") + " left"
-        : "You have used " + used + " dots but only have " + budget + " (" + (-left) + " too many)";
+      out.textContent = left >= 0
+        ? fill(left === 1 ? box.dataset.msgOne : box.dataset.msgOther, { n: left })
+        : fill(box.dataset.msgOver, { used: used, budget: budget, over: -left });
       out.classList.toggle("over", left < 0);
     }
     box.addEventListener("input", update);
@@ -41,9 +46,8 @@
     var radios = $$(".dyad-points input[type=radio]", box);
     if (!range || !radios.length) { return; }
     var key = box.dataset.dyad;
-    var right = range.dataset.right || "";
     function describe() {
-      range.setAttribute("aria-valuetext", Math.round(range.value * 100) + "% towards " + right);
+      range.setAttribute("aria-valuetext", fill(range.dataset.valuetext, { pct: Math.round(range.value * 100) }));
     }
     range.hidden = false;
     box.classList.add("js-dyad");
@@ -59,7 +63,9 @@
     var inputs = $$(".shares input", box);
     var total = $("[data-triad-total]", box);
     if (!holder || inputs.length !== 3) { return; }
-    var corners = [[150, 12], [12, 250], [288, 250]];
+    /* Corners follow the reading order of the share boxes: top, then start, then end. */
+    var rtl = getComputedStyle(box).direction === "rtl";
+    var corners = rtl ? [[150, 12], [288, 250], [12, 250]] : [[150, 12], [12, 250], [288, 250]];
     var svg = document.createElementNS(SVGNS, "svg");
     svg.setAttribute("viewBox", "0 0 300 262");
     svg.setAttribute("aria-hidden", "true");
@@ -78,7 +84,8 @@
     function shares() { return inputs.map(function (i) { var n = parseFloat(i.value); return isNaN(n) ? 0 : n; }); }
     function draw() {
       var s = shares(); var sum = s[0] + s[1] + s[2];
-      total.textContent = "Total: " + Math.round(sum * 10) / 10 + "%" + (Math.abs(sum - 100) > 0.1 ? " (needs to be 100%)" : "");
+      total.textContent = fill(total.dataset.msgTotal, { total: Math.round(sum * 10) / 10 }) +
+        (Math.abs(sum - 100) > 0.1 ? " " + total.dataset.msgNeeds : "");
       if (sum <= 0) { dot.setAttribute("visibility", "hidden"); return; }
       dot.setAttribute("visibility", "visible");
       var x = 0, y = 0;
@@ -145,9 +152,9 @@
           return r.ok ? r.json() : null;
         })
         .then(function (data) {
-          if (data) { apply(data); if (status) { status.textContent = "Your answers are saved"; } }
+          if (data) { apply(data); if (status) { status.textContent = status.dataset.msgSaved; } }
         })
-        .catch(function () { if (status) { status.textContent = "Not saved yet: check your connection"; } })
+        .catch(function () { if (status) { status.textContent = status.dataset.msgOffline; } })
         .then(function () { busy = false; if (again) { again = false; schedule(300); } });
     }
     function schedule(delay) { clearTimeout(timer); timer = setTimeout(send, delay); }

@@ -300,10 +300,16 @@ class DocumentChecker:
 
     def _scales(self) -> None:
         seen: set[str] = set()
+        # An adaptive bank's T-score is analysed like a scale score under the bank's key.
+        banks = {b.get("key") for _, b in _items(self.doc.get("item_banks"))}
         for i, scale in _items(self.doc.get("scales")):
             key, path = scale.get("key"), ("scales", i)
             if key in seen:
                 self.report(f"scale key '{key}' is used twice", (*path, "key"), key, "key")
+            if key in banks:
+                self.report(f"scale key '{key}' is also an item bank's key; the bank's T-score "
+                            "is analysed under that key, so give the scale another one",
+                            (*path, "key"), key, "key")
             seen.add(key)
             items = [x for x in scale.get("items") or [] if isinstance(x, str)]
             for item in items:

@@ -69,7 +69,10 @@ def _too_big(size: int) -> Problem:
 
 def _read_yaml(text: str) -> tuple[Any, dict[LinePath, int], list[Problem]]:
     """Parse YAML keeping the line of every mapping key and list item."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as error:  # the reader refuses control characters before parsing
+        return None, {}, [Problem(f"this is not valid YAML: {error}")]
     try:
         node = loader.get_single_node()
         if node is None:

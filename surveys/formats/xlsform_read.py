@@ -10,7 +10,6 @@ so we read a form exactly as KoboToolbox and ODK do; any failure becomes a
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +18,13 @@ from typing import Any
 from pyxform.xls2json_backends import xls_to_dict, xlsx_to_dict
 
 from surveys.errors import DefinitionError, Problem
+from surveys.formats.archive import (
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    ArchiveLimits,
+    ArchiveRejected,
+    check_workbook_archive,
+)
 
 #: Largest upload accepted, in bytes.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -29,8 +35,6 @@ MAX_ZIP_ENTRIES = 500
 #: Highest compression ratio accepted for one entry; XML compresses well, bombs far better.
 MAX_RATIO = 200
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -65,23 +69,11 @@ def read_bytes(source: bytes | Path, filename: str) -> bytes:
 def _check_zip(data: bytes, filename: str) -> None:
     """Refuse corrupt zips, zips that are not workbooks, and zip bombs."""
     try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as err:
-        raise _fail(f"{filename} is damaged: it is not a readable .xlsx file. "
-                    "Open it in a spreadsheet program and save it again as .xlsx.") from err
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise _fail(f"{filename} holds {len(entries)} files inside; this is not an XLSForm.")
-    total = sum(e.file_size for e in entries)
-    if total > MAX_UNZIPPED_BYTES:
-        raise _fail(f"{filename} would unpack to more than 50 MB; this is not an XLSForm.")
-    for entry in entries:
-        if entry.file_size > 1024 * 1024 and entry.file_size > MAX_RATIO * max(
-                entry.compress_size, 1):
-            raise _fail(f"{filename} contains a suspiciously compressed part "
-                        f"({entry.filename}); it was refused.")
-    if not any(e.filename == "xl/workbook.xml" for e in entries):
-        raise _fail(f"{filename} is a zip file but not an Excel workbook (.xlsx).")
+        check_workbook_archive(data, filename, ArchiveLimits(
+            max_unzipped_bytes=MAX_UNZIPPED_BYTES, max_entries=MAX_ZIP_ENTRIES,
+            max_ratio=MAX_RATIO))
+    except ArchiveRejected as err:
+        raise _fail(str(err)) from err
 
 
 def _sniff_text(data: bytes) -> str:
@@ -98,10 +90,10 @@ def _sniff_text(data: bytes) -> str:
 
 def read_workbook(data: bytes, filename: str) -> Workbook:
     """Parse .xlsx or .xls bytes with pyxform's reader into a `Workbook`."""
-    if data.startswith(_ZIP_MAGIC):
+    if data.startswith(ZIP_MAGIC):
         _check_zip(data, filename)
         reader = xlsx_to_dict
-    elif data.startswith(_OLE_MAGIC):
+    elif data.startswith(OLE_MAGIC):
         reader = xls_to_dict
     else:
         raise _fail(f"{filename} is not an Excel file (.xlsx or .xls).{_sniff_text(data)}")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from surveys.errors import AnswerError
+from surveys.errors import AnswerError, answer_message
 from surveys.model import Choice, Instrument, Question, Text
 
 #: Longest text any answer field may hold; longer input is refused, not truncated.
@@ -73,14 +73,17 @@ def is_blank(raw: Any) -> bool:
     return False
 
 
-def clean_text(raw: Any, *, limit: int = MAX_TEXT, what: str = "your answer") -> str:
-    """A stripped string of at most `limit` characters."""
+def clean_text(raw: Any, *, limit: int = MAX_TEXT, what: str | None = None) -> str:
+    """A stripped string of at most `limit` characters; `what` names the text in the
+    message (a `message`, so it can be translated; "your answer" if not given)."""
     if not isinstance(raw, str):
-        raise AnswerError("Enter text in this box")
+        raise AnswerError(answer_message("Enter text in this box"))
     text = raw.strip()
     if len(text) > limit:
-        raise AnswerError(f"Shorten {what} to {limit:,} characters or fewer "
-                          f"(it has {len(text):,})")
+        raise AnswerError(answer_message(
+            "Shorten %(what)s to %(limit)s characters or fewer (it has %(length)s)",
+            what=what if what is not None else answer_message("your answer"),
+            limit=f"{limit:,}", length=f"{len(text):,}"))
     return text
 
 
@@ -121,7 +124,8 @@ class QuestionType:
     #: (int, number, bool, text, texts, rows, date).
     settings_fields: ClassVar[dict[str, str]] = {}
     #: Shown when input has the wrong shape (usually a tampered request).
-    invalid_message: ClassVar[str] = "This answer could not be read; please answer again"
+    invalid_message: ClassVar[str] = answer_message(
+        "This answer could not be read; please answer again")
 
     @property
     def template(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from surveys.errors import AnswerError
+from surveys.errors import AnswerError, answer_message
 from surveys.model import Instrument, Question
 from surveys.types.base import (
     MAX_TEXT,
@@ -51,21 +51,31 @@ class Number(_Numeric):
 
     name = "number"
     settings_fields = {"min": "number", "max": "number", "integer": "bool", "unit": "text"}
-    invalid_message = "Enter a number"
+    invalid_message = answer_message("Enter a number")
 
     def _whole(self, question: Question) -> bool:
         return bool(question.settings.get("integer", False))
 
     def _message(self, question: Question) -> str:
         low, high = question.settings.get("min"), question.settings.get("max")
-        what = "a whole number" if self._whole(question) else "a number"
+        whole = self._whole(question)
+        # One literal per call, so gettext tools extract every wording.
         if low is not None and high is not None:
-            return f"Enter {what} between {fmt(low)} and {fmt(high)}"
+            if whole:
+                return answer_message("Enter a whole number between %(low)s and %(high)s",
+                                      low=fmt(low), high=fmt(high))
+            return answer_message("Enter a number between %(low)s and %(high)s",
+                                  low=fmt(low), high=fmt(high))
         if low is not None:
-            return f"Enter {what} of at least {fmt(low)}"
+            if whole:
+                return answer_message("Enter a whole number of at least %(low)s", low=fmt(low))
+            return answer_message("Enter a number of at least %(low)s", low=fmt(low))
         if high is not None:
-            return f"Enter {what} no greater than {fmt(high)}"
-        return f"Enter {what}"
+            if whole:
+                return answer_message("Enter a whole number no greater than %(high)s",
+                                      high=fmt(high))
+            return answer_message("Enter a number no greater than %(high)s", high=fmt(high))
+        return answer_message("Enter a whole number") if whole else answer_message("Enter a number")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         try:
@@ -98,7 +108,7 @@ class Rating(_Numeric):
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         low, high = self._bounds(question)
-        message = f"Choose a number from {low} to {high}"
+        message = answer_message("Choose a number from %(low)s to %(high)s", low=low, high=high)
         try:
             number = to_number(raw)
         except (TypeError, ValueError):
@@ -160,14 +170,14 @@ class Story(QuestionType):
         allowed = {"text", *HARVEST_FIELDS} if harvest else {"text"}
         if set(raw) - allowed:
             raise AnswerError(self.invalid_message)
-        story = {"text": clean_text(raw.get("text") or "", what="your story")}
+        story = {"text": clean_text(raw.get("text") or "", what=answer_message("your story"))}
         for name in HARVEST_FIELDS:
             part = raw.get(name)
             if part is None or part == "":
                 continue
-            text = clean_text(part, what="this answer")
+            text = clean_text(part, what=answer_message("this answer"))
             if name == "intended" and text not in INTENDED:
-                raise AnswerError("Choose yes, no or partly")
+                raise AnswerError(answer_message("Choose yes, no or partly"))
             if text:
                 story[name] = text
         if not story["text"] and len(story) == 1:
@@ -204,7 +214,7 @@ class Date(QuestionType):
 
     name = "date"
     settings_fields = {"min": "date", "max": "date"}
-    invalid_message = "Enter a date as YYYY-MM-DD, for example 2024-03-31"
+    invalid_message = answer_message("Enter a date as YYYY-MM-DD, for example 2024-03-31")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if isinstance(raw, date):
@@ -215,11 +225,12 @@ class Date(QuestionType):
             day = date.fromisoformat(raw.strip())
         low, high = question.settings.get("min"), question.settings.get("max")
         if low is not None and high is not None and not low <= day.isoformat() <= high:
-            raise AnswerError(f"Enter a date between {low} and {high}")
+            raise AnswerError(answer_message("Enter a date between %(low)s and %(high)s",
+                                             low=low, high=high))
         if low is not None and day.isoformat() < low:
-            raise AnswerError(f"Enter a date on or after {low}")
+            raise AnswerError(answer_message("Enter a date on or after %(low)s", low=low))
         if high is not None and day.isoformat() > high:
-            raise AnswerError(f"Enter a date on or before {high}")
+            raise AnswerError(answer_message("Enter a date on or before %(high)s", high=high))
         return day.isoformat()
 
     def check_more(self, question: Question,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from surveys.errors import AnswerError
+from surveys.errors import AnswerError, answer_message, answer_plural
 from surveys.model import Choice, Instrument, Question
 from surveys.types.base import (
     OTHER,
@@ -19,7 +19,7 @@ from surveys.types.base import (
     register,
 )
 
-CHOOSE_SHOWN = "Choose one of the options shown"
+CHOOSE_SHOWN = answer_message("Choose one of the options shown")
 
 
 def _value(raw: Any) -> str:
@@ -32,9 +32,9 @@ def _value(raw: Any) -> str:
 
 
 def _other_text(raw: Any) -> str:
-    text = clean_text("" if raw is None else raw, what="the other answer")
+    text = clean_text("" if raw is None else raw, what=answer_message("the other answer"))
     if not text:
-        raise AnswerError("Say what your other answer is in the box")
+        raise AnswerError(answer_message("Say what your other answer is in the box"))
     return text
 
 
@@ -130,7 +130,7 @@ class MultipleChoice(QuestionType):
     name = "multiple_choice"
     uses_choices = True
     settings_fields = {"min_selected": "int", "max_selected": "int"}
-    invalid_message = "Choose only from the options shown"
+    invalid_message = answer_message("Choose only from the options shown")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         other_text = None
@@ -149,9 +149,11 @@ class MultipleChoice(QuestionType):
         values = [v for v in offered if v in picked]
         low, high = question.settings.get("min_selected"), question.settings.get("max_selected")
         if low is not None and len(values) < low:
-            raise AnswerError(f"Choose at least {low} option{'s' if low != 1 else ''}")
+            raise AnswerError(answer_plural("Choose at least %(num)s option",
+                                            "Choose at least %(num)s options", low))
         if high is not None and len(values) > high:
-            raise AnswerError(f"Choose no more than {high} option{'s' if high != 1 else ''}")
+            raise AnswerError(answer_plural("Choose no more than %(num)s option",
+                                            "Choose no more than %(num)s options", high))
         if OTHER in values and question.other:
             return {"value": values, "other_text": _other_text(other_text)}
         return values
@@ -210,7 +212,7 @@ class Ranking(QuestionType):
     name = "ranking"
     uses_choices = True
     settings_fields = {"top": "int"}
-    invalid_message = "Put the options shown in order"
+    invalid_message = answer_message("Put the options shown in order")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if not isinstance(raw, list | tuple):
@@ -220,12 +222,14 @@ class Ranking(QuestionType):
         if not set(values) <= offered:
             raise AnswerError(self.invalid_message)
         if len(set(values)) != len(values):
-            raise AnswerError("Each option can only be ranked once")
+            raise AnswerError(answer_message("Each option can only be ranked once"))
         top = question.settings.get("top")
         if top is None and len(values) != len(offered):
-            raise AnswerError(f"Put all {len(offered)} options in order")
+            raise AnswerError(answer_message("Put all %(count)s options in order",
+                                             count=len(offered)))
         if top is not None and len(values) > top:
-            raise AnswerError(f"Rank no more than {top} options")
+            raise AnswerError(answer_plural("Rank no more than %(num)s option",
+                                            "Rank no more than %(num)s options", top))
         return values
 
     def read_form(self, question: Question, getlist: GetList,
@@ -261,7 +265,7 @@ class Matrix(QuestionType):
     name = "matrix"
     uses_choices = True
     settings_fields = {"rows": "rows"}
-    invalid_message = "Choose one of the options shown in each row"
+    invalid_message = answer_message("Choose one of the options shown in each row")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if not isinstance(raw, Mapping):
@@ -280,7 +284,7 @@ class Matrix(QuestionType):
         if set(raw) - set(rows):
             raise AnswerError(self.invalid_message)
         if question.required and answers and len(answers) < len(rows):
-            raise AnswerError("Answer every row")
+            raise AnswerError(answer_message("Answer every row"))
         return answers or None
 
     def read_form(self, question: Question, getlist: GetList,
@@ -319,7 +323,7 @@ class Consent(QuestionType):
     """Agreement to take part: the only valid answer is yes."""
 
     name = "consent"
-    invalid_message = "Tick the box to agree before you continue"
+    invalid_message = answer_message("Tick the box to agree before you continue")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         accepted = raw is True or (isinstance(raw, str) and raw.strip().lower() in (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from surveys.errors import AnswerError
+from surveys.errors import AnswerError, answer_message, answer_plural
 from surveys.model import Instrument, Question
 from surveys.types.base import (
     GetList,
@@ -30,7 +30,7 @@ class Dyad(QuestionType):
 
     name = "dyad"
     settings_fields = {"left": "text", "right": "text"}
-    invalid_message = "Choose a point on the line"
+    invalid_message = answer_message("Choose a point on the line")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         number = to_number(raw)
@@ -56,7 +56,7 @@ class Triad(QuestionType):
 
     name = "triad"
     settings_fields = {"corners": "texts"}
-    invalid_message = "Place the dot inside the triangle"
+    invalid_message = answer_message("Place the dot inside the triangle")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if not isinstance(raw, list | tuple) or len(raw) != 3:
@@ -95,9 +95,11 @@ def dots_status(question: Question, value: Mapping[str, int] | None) -> str:
     budget = question.settings.get("budget", 0)
     used = sum((value or {}).values())
     if used > budget:
-        return f"You have used {used} dots but only have {budget} ({used - budget} too many)"
-    left = budget - used
-    return f"You have {left} dot{'s' if left != 1 else ''} left"
+        return answer_message(
+            "You have used %(used)s dots but only have %(budget)s (%(over)s too many)",
+            used=used, budget=budget, over=used - budget)
+    return answer_plural("You have %(num)s dot left", "You have %(num)s dots left",
+                         budget - used)
 
 
 @register
@@ -108,14 +110,14 @@ class DotAllocation(QuestionType):
     name = "dot_allocation"
     uses_choices = True
     settings_fields = {"budget": "int"}
-    invalid_message = "Give each option a whole number of dots"
+    invalid_message = answer_message("Give each option a whole number of dots")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if not isinstance(raw, Mapping):
             raise AnswerError(self.invalid_message)
         offered = [c.value for c in self.choices(question, instrument)]
         if not set(raw) <= set(offered):
-            raise AnswerError("Choose one of the options shown")
+            raise AnswerError(answer_message("Choose one of the options shown"))
         dots = {}
         for option in offered:
             cell = raw.get(option)
@@ -123,7 +125,7 @@ class DotAllocation(QuestionType):
                 continue
             number = to_number(cell)
             if number < 0:
-                raise AnswerError("Dots cannot be negative")
+                raise AnswerError(answer_message("Dots cannot be negative"))
             if not number.is_integer():
                 raise AnswerError(self.invalid_message)
             if number:
@@ -163,25 +165,29 @@ class ValueGrid(QuestionType):
 
     name = "value_grid"
     settings_fields = {"max_items": "int"}
-    invalid_message = "Choose a box and whether the value is visible for each item"
+    invalid_message = answer_message("Choose a box and whether the value is visible for each item")
 
     def clean(self, question: Question, raw: Any, instrument: Instrument | None) -> Any:
         if not isinstance(raw, list | tuple):
             raise AnswerError(self.invalid_message)
         limit = question.settings.get("max_items", 20)
         if len(raw) > limit:
-            raise AnswerError(f"Add no more than {limit} value items")
+            raise AnswerError(answer_plural("Add no more than %(num)s value item",
+                                            "Add no more than %(num)s value items", limit))
         items = []
         for number, item in enumerate(raw, start=1):
             if not isinstance(item, Mapping) or set(item) - {"box", "visibility", "note"}:
                 raise AnswerError(self.invalid_message)
             if item.get("box") not in BOXES:
-                raise AnswerError(f"Choose calculate, calibrate or capacitate for item {number}")
+                raise AnswerError(answer_message(
+                    "Choose calculate, calibrate or capacitate for item %(number)s",
+                    number=number))
             if item.get("visibility") not in VISIBILITY:
-                raise AnswerError(f"Say whether the value of item {number} is visible or "
-                                  "invisible")
+                raise AnswerError(answer_message(
+                    "Say whether the value of item %(number)s is visible or invisible",
+                    number=number))
             note = clean_text(item.get("note") or "", limit=NOTE_LIMIT,
-                              what=f"the note of item {number}")
+                              what=answer_message("the note of item %(number)s", number=number))
             items.append({"box": item["box"], "visibility": item["visibility"], "note": note})
         return items or None
 

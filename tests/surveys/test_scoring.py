@@ -91,3 +91,52 @@ def test_likert_scores_come_from_the_choice_list_with_the_instrument():
                       scales=(Scale("f", ("x", "y"), item_min=0, item_max=3),))
     scores = score_all(inst, {"x": "often", "y": "never"})
     assert scores["f"].value == 3.0
+
+
+SCALE_VARIANTS = [
+    {},
+    {"method": "mean", "reverse": ("b", "d")},
+    {"missing": "prorate", "min_answered": 2},
+    {"missing": "prorate", "min_answered": 3, "method": "mean"},
+    {"missing": "mean_impute", "min_answered": 2, "reverse": ("c",)},
+    {"missing": "mean_impute", "min_answered": 2, "method": "mean"},
+    {"lookup": TABLE},
+    {"lookup": {float(t): t * 1.5 for t in range(4, 21)}, "missing": "mean_impute",
+     "min_answered": 3, "lookup_requires_all": False},
+    {"lookup": {float(t): t * 1.5 for t in range(4, 21)}, "missing": "prorate",
+     "min_answered": 1, "lookup_requires_all": False},
+    {"item_min": None, "item_max": None, "missing": "prorate", "min_answered": 1},
+]
+
+
+@pytest.mark.parametrize("options", SCALE_VARIANTS)
+def test_whole_wave_scoring_equals_scoring_each_respondent(options):
+    """score_matrix (a wave at once, for analysis) gives score_scale's value for every row,
+    exactly, including gaps, out-of-range values, reverse items and lookup tables."""
+    import numpy as np
+
+    from surveys.scoring import score_matrix
+
+    rng = np.random.default_rng(11)
+    items = rng.integers(0, 7, size=(400, len(ITEMS))).astype(float)  # 0 and 6 are off-range
+    items[rng.random(items.shape) < 0.25] = np.nan
+    items[:3] = np.nan  # nothing answered
+    items[3] = [1.0, 2.5, 4.0, 5.0]  # a non-integer item (a mean that does not round evenly)
+    items[4], items[5] = [1.0, 1.0, 1.0, 1.0], [5.0, 5.0, 5.0, 5.0]  # totals in TABLE
+    s = scale(**options)
+    expected = []
+    for row in items:
+        answers = {k: float(v) for k, v in zip(ITEMS, row, strict=True) if not np.isnan(v)}
+        value = score_scale(s, answers).value
+        expected.append(np.nan if value is None else value)
+    got = score_matrix(s, items)
+    np.testing.assert_array_equal(got, np.array(expected))
+    assert np.isfinite(got).any()
+
+
+def test_whole_wave_scoring_of_no_respondents():
+    import numpy as np
+
+    from surveys.scoring import score_matrix
+
+    assert score_matrix(scale(), np.empty((0, len(ITEMS)))).shape == (0,)

@@ -85,6 +85,58 @@ sections:
          required: true}
 """
 
+#: English, Welsh and Urdu (right to left), with question types whose layout must mirror
+#: and rules whose messages come from the survey engine.
+TRILINGUAL_YAML = """
+key: three-languages
+title: {en: "Your area", cy: "Eich ardal", ur: "آپ کا علاقہ"}
+languages: [en, cy, ur]
+choice_lists:
+  yesno:
+    - {value: "yes", label: {en: "Yes", cy: "Ydw", ur: "ہاں"}}
+    - {value: "no", label: {en: "No", cy: "Nac ydw", ur: "نہیں"}}
+  places:
+    - {value: park, label: {en: "The park", cy: "Y parc", ur: "پارک"}}
+    - {value: library, label: {en: "The library", cy: "Y llyfrgell", ur: "لائبریری"}}
+    - {value: centre, label: {en: "The community centre", cy: "Y ganolfan gymunedol",
+                              ur: "کمیونٹی سینٹر"}}
+sections:
+  - key: one
+    title: {en: "About you", cy: "Amdanoch chi", ur: "آپ کے بارے میں"}
+    questions:
+      - {key: age, type: number, integer: true, min: 16, max: 120,
+         unit: {en: "years", cy: "oed", ur: "سال"},
+         label: {en: "Your age", cy: "Eich oed", ur: "آپ کی عمر"}}
+      - {key: local, type: single_choice, choices: yesno, required: true,
+         nonsubstantive: [prefer_not_to_say],
+         label: {en: "Do you live here?", cy: "Ydych chi’n byw yma?",
+                 ur: "کیا آپ یہاں رہتے ہیں؟"}}
+      - {key: picks, type: multiple_choice, choices: places, max_selected: 1, other: true,
+         label: {en: "Where do you meet people?", cy: "Ble rydych chi’n cwrdd â phobl?",
+                 ur: "آپ لوگوں سے کہاں ملتے ہیں؟"}}
+      - {key: score, type: rating, min: 0, max: 10,
+         left: {en: "Not at all", cy: "Ddim o gwbl", ur: "بالکل نہیں"},
+         right: {en: "Completely", cy: "Yn llwyr", ur: "مکمل طور پر"},
+         label: {en: "How safe do you feel here?", cy: "Pa mor ddiogel ydych chi’n teimlo yma?",
+                 ur: "آپ یہاں کتنا محفوظ محسوس کرتے ہیں؟"}}
+  - key: two
+    title: {en: "Your town", cy: "Eich tref", ur: "آپ کا شہر"}
+    questions:
+      - {key: town, type: text, required: true,
+         label: {en: "Your town", cy: "Eich tref", ur: "آپ کا شہر"}}
+      - {key: who, type: dyad, left: {en: "Me", cy: "Fi", ur: "میں"},
+         right: {en: "Us", cy: "Ni", ur: "ہم"},
+         label: {en: "Is this about you or about us?", cy: "Ydy hyn amdanoch chi neu amdanom ni?",
+                 ur: "کیا یہ آپ کے بارے میں ہے یا ہمارے بارے میں؟"}}
+      - {key: kind, type: triad,
+         corners: [{en: "Health", cy: "Iechyd", ur: "صحت"},
+                   {en: "Friends", cy: "Ffrindiau", ur: "دوست"},
+                   {en: "Voice", cy: "Llais", ur: "آواز"}],
+         label: {en: "What is it about?", cy: "Am beth mae e?", ur: "یہ کس بارے میں ہے؟"}}
+      - {key: spend, type: dot_allocation, choices: places, budget: 10,
+         label: {en: "Spend your dots", cy: "Rhowch eich dotiau", ur: "اپنے نقطے تقسیم کریں"}}
+"""
+
 #: A complete, valid answer set for the all-types instrument, page by page (form fields).
 VALID_PAGES = {
     "basics": {"colour": "a", "extras": ["b"], "mood": "4", "score": "7", "age": "34",

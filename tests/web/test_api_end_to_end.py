@@ -3,19 +3,28 @@ results and a report, never touching the web UI; plus results and report endpoin
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 
 from revaluation.extensions import db
 from revaluation.models import Response
 from tests.web.api_fixtures import *  # noqa: F403  (the API fixtures)
 from tests.web.api_fixtures import DEFINITION
+from tests.web.jobs_fixtures import *  # noqa: F403  (the queue fixture)
+from tests.web.jobs_fixtures import work
+
+RESULTS_SCHEMA = Path(__file__).resolve().parents[2] / "docs/results.schema.json"
 
 
-def test_a_script_runs_an_evaluation_cycle_without_the_ui(api_for, owner, evaluation):
-    api = api_for(owner)
+def _cycle(api) -> tuple[int, list[int]]:
+    """Instrument -> publish -> wave -> open -> responses, as a script would; the wave id and
+    the scores sent."""
     base = "/evaluations/pulse-eval"
     draft = api.post(f"{base}/instruments", json={"definition": DEFINITION})
-    assert draft.status_code == 201
+    assert draft.status_code == 201, draft.get_json()
     assert api.post(f"{base}/instruments/pulse/versions/1/publish").status_code == 200
     wave = api.post(
         f"{base}/waves",
@@ -34,22 +43,42 @@ def test_a_script_runs_an_evaluation_cycle_without_the_ui(api_for, owner, evalua
         )
         assert response.status_code == 201, response.get_json()
     # A retry of the last one changes nothing.
-    assert (
-        api.post(
-            f"{base}/waves/{wave['id']}/responses",
-            json={"submission_id": "script-0011", "group": "member", "answers": {"score": 1}},
-        ).status_code
-        == 200
+    again = api.post(
+        f"{base}/waves/{wave['id']}/responses",
+        json={"submission_id": "script-0011", "group": "member", "answers": {"score": 1}},
     )
+    assert again.status_code == 200 and again.get_json()["created"] is False
     assert db.session.execute(db.select(db.func.count(Response.id))).scalar_one() == len(scores)
+    return wave["id"], scores
 
-    results = api.get(f"{base}/results")
-    assert results.status_code == 200
-    from revaluation.services.results import evaluation_results
 
-    assert results.get_json() == _jsonable(evaluation_results(evaluation))
-    assert str(sum(scores) / len(scores))[:4] in results.get_data(as_text=True)
+def test_a_script_runs_an_evaluation_cycle_without_the_ui(api_for, owner, evaluation, runner):
+    api = api_for(owner)
+    base = "/evaluations/pulse-eval"
+    wave_id, scores = _cycle(api)
 
+    # Reading back, a page at a time, filtered by wave and group.
+    members = [s for n, s in enumerate(scores) if n % 2]
+    page = api.get(f"{base}/responses?wave={wave_id}&group=member&per_page=4&page=2").get_json()
+    assert (page["total"], page["pages"], len(page["items"])) == (len(members), 2, 2)
+    assert [r["answers"]["score"] for r in page["items"]] == members[4:]
+    assert all(r["group"] == "member" and r["source"] == "api" for r in page["items"])
+
+    # The same figures as `flask results`, whole and filtered.
+    for query, options in (("", []), (f"?wave={wave_id}&group=staff",
+                                      ["--wave", str(wave_id), "--group", "staff"])):
+        results = api.get(f"{base}/results{query}")
+        assert results.status_code == 200
+        printed = runner.invoke(args=["results", "pulse-eval", "--format", "json", *options])
+        assert printed.exit_code == 0, printed.output
+        served, cli = results.get_json(), json.loads(printed.output)
+        served.pop("generated_at"), cli.pop("generated_at")  # the second they were made
+        assert served == cli
+    served = api.get(f"{base}/results")
+    assert str(sum(scores) / len(scores))[:4] in served.get_data(as_text=True)
+    jsonschema.validate(served.get_json(), json.loads(RESULTS_SCHEMA.read_text()))
+
+    # Without a job queue the report is made during the request: done at once.
     job = api.post(f"{base}/reports", json={})
     assert job.status_code == 202
     status = api.get(job.headers["Location"].removeprefix("/api/v1")).get_json()
@@ -63,13 +92,22 @@ def test_a_script_runs_an_evaluation_cycle_without_the_ui(api_for, owner, evalua
     assert editions["items"][0]["sha256"] == pdf.headers["X-Content-SHA256"]
 
 
-def _jsonable(value):
-    """What the results dict looks like after a trip through JSON."""
-    import json
-
-    from flask import current_app
-
-    return json.loads(current_app.json.dumps(value))
+def test_with_a_job_queue_the_script_polls_the_report_job_until_a_worker_is_done(
+    api_for, owner, evaluation, queue, runner
+):
+    api = api_for(owner)
+    base = "/evaluations/pulse-eval"
+    _cycle(api)
+    started = api.post(f"{base}/reports", json={"sections": ["summary", "outcomes"]})
+    assert started.status_code == 202
+    job_url = started.headers["Location"].removeprefix("/api/v1")
+    polled = api.get(job_url).get_json()
+    assert (polled["status"], polled["download_url"]) == ("queued", None)
+    work(runner)  # a worker elsewhere picks the job up
+    polled = api.get(job_url).get_json()
+    assert polled["status"] == "done" and polled["progress"] == 100, polled
+    pdf = api.get(polled["download_url"].removeprefix("/api/v1"))
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_results_filters_by_wave_and_group(api_for, owner, evaluation, open_wave):

@@ -199,4 +199,6 @@ def test_the_audit_log_is_paginated(owner, client):
     assert "Page 1 of 2" in first and "Older events" in first
     second = client.get(f"/e/{owner.slug}/audit?page=2").get_data(as_text=True)
     assert "Page 2 of 2" in second and "Newer events" in second
-    assert client.get(f"/e/{owner.slug}/audit?page=abc&action=%00").status_code == 200
+    assert client.get(f"/e/{owner.slug}/audit?page=abc&action=nonsense").status_code == 200
+    # A NUL character is refused app-wide before any handler runs (revaluation.web).
+    assert client.get(f"/e/{owner.slug}/audit?action=%00").status_code == 400

@@ -32,7 +32,7 @@ from revaluation.models import (
     Wave,
 )
 from revaluation.models.base import utcnow
-from revaluation.services import fieldwork, instruments
+from revaluation.services import consent, fieldwork, instruments
 from revaluation.services.demo.participation import MSC_CODE, SPACE_CODE, seed_participation
 from revaluation.services.demo.synthetic import answers_for, people
 from revaluation.services.evaluations import add_member, create_evaluation
@@ -291,6 +291,7 @@ def _respond(
             db.select(Invitation).filter_by(wave_id=wave.id, kind=InvitationKind.OPEN)
         ).scalars()
     }
+    agreed = consent.current_version(wave)  # the words every synthetic respondent agreed to
     responses = []
     planned = []
     for person in population:
@@ -307,6 +308,8 @@ def _respond(
             language="en",
             consent_given=True,
             consent_version=wave.consent_version,
+            consent_hash=agreed.text_hash,
+            consented_at=started,
             panel_hash=keyed_hash(person.panel_code, purpose="panel")
             if person.panel_code
             else None,

@@ -34,6 +34,11 @@ PROPOSALS = [
     ("question", "How far do you travel to get to a group?", None),
     ("outcome", "<b>Bold</b> claims & \"quotes\" are shown as typed", None),
 ]
+#: The Welsh wording of the accepted question (the demo instrument is in English and Welsh).
+WELSH_QUESTIONS = {
+    "Have you helped someone else join a walk or a café?":
+        "Ydych chi wedi helpu rhywun arall i ymuno â thaith gerdded neu gaffi?",
+}
 DECLINE_REASON = ("Funding is not something members' lives show directly; we will report it in "
                   "the context section instead.")
 MERGE_REASON = "This says the same as proposal 1, so their dots now count together."
@@ -110,7 +115,8 @@ def _proposals(space, evaluation, evaluator, people, rng):
             instrument = sorted(evaluation.instruments, key=lambda i: i.id)[0]
             participation_moderation.accept_question(
                 proposal, evaluator, instrument, label=proposal.text, qtype="text",
-                section="story", reason="We will ask it from the next wave.")
+                section="story", reason="We will ask it from the next wave.",
+                translations={"cy": WELSH_QUESTIONS[proposal.text]})
     return made
 
 

@@ -1,0 +1,124 @@
+"""Versioned consent texts: what each respondent agreed to, word for word.
+
+A wave's consent text has a version number (``Wave.consent_version``). Each version's words are
+kept as a :class:`ConsentVersion` row with the SHA-256 of the text, and a response that agrees
+records the version and the hash. Changing the text of an open wave adds a version: people who
+already agreed keep theirs, people who arrive later see (and agree to) the new words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from revaluation.extensions import db
+from revaluation.models import ConsentVersion, Response, StateError, Wave, WaveState
+from revaluation.models.base import utcnow
+from revaluation.services import audit
+
+logger = logging.getLogger(__name__)
+
+#: Longest consent text accepted (the wave form uses the same limit).
+MAX_CONSENT_LENGTH = 5000
+
+
+class ConsentError(ValueError):
+    """The consent text cannot be changed as asked; the message says why."""
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of the consent text's UTF-8 bytes: a short, checkable fingerprint."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_version(wave: Wave, *, author_id: int | None = None) -> ConsentVersion:
+    """The row holding the wave's current consent words, created when missing (waves made
+    before versions were kept, or drafts whose text changed before anyone saw it)."""
+    found = db.session.execute(
+        sa.select(ConsentVersion).filter_by(wave_id=wave.id, version=wave.consent_version)
+    ).scalar_one_or_none()
+    if found is None:
+        found = ConsentVersion(wave_id=wave.id, version=wave.consent_version,
+                               text=wave.consent_text, text_hash=text_hash(wave.consent_text),
+                               created_by_id=author_id)
+        db.session.add(found)
+        db.session.flush()
+    elif found.text != wave.consent_text:
+        # A draft's text was edited in place (drafts have no responses): keep the row true.
+        found.text, found.text_hash = wave.consent_text, text_hash(wave.consent_text)
+        db.session.flush()
+    return found
+
+
+def change_consent_text(wave: Wave, text: str, *, author_id: int | None = None) -> int | None:
+    """Give an open (or draft) wave new consent words as a new version; returns the new version
+    number, or None when the words did not change. Closed waves keep what respondents saw."""
+    text = text.strip()
+    if wave.state is WaveState.CLOSED:
+        raise StateError(f"Wave “{wave.name}” is closed; its consent text can no longer change.")
+    if len(text) > MAX_CONSENT_LENGTH:
+        raise ConsentError(f"Consent text: use at most {MAX_CONSENT_LENGTH:,} characters.")
+    if text == wave.consent_text:
+        return None
+    current_version(wave)  # the old words stay on record before they are replaced
+    wave.consent_version += 1
+    wave.consent_text = text
+    added = current_version(wave, author_id=author_id)
+    audit.record("wave.consent_change", evaluation_id=wave.evaluation_id, obj=wave,
+                 version=added.version, text_hash=added.text_hash)
+    logger.info("wave %s consent text now version %s", wave.id, added.version)
+    return added.version
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One consent version as the wave's consent page lists it."""
+
+    version: int
+    text: str
+    text_hash: str
+    created_at: datetime | None
+    responses: int
+    current: bool
+
+
+def versions_of(wave: Wave) -> list[VersionView]:
+    """Every recorded version of the wave's consent text, newest first, with how many
+    responses agreed to each."""
+    current_version(wave)
+    counts = dict(db.session.execute(
+        sa.select(Response.consent_version, sa.func.count(Response.id))
+        .where(Response.wave_id == wave.id, Response.consent_given.is_(True))
+        .group_by(Response.consent_version)
+    ).all())
+    rows = db.session.execute(
+        sa.select(ConsentVersion).filter_by(wave_id=wave.id)
+        .order_by(ConsentVersion.version.desc())
+    ).scalars()
+    return [VersionView(v.version, v.text, v.text_hash, v.created_at, counts.get(v.version, 0),
+                        v.version == wave.consent_version) for v in rows]
+
+
+def agreed_text(response: Response) -> ConsentVersion | None:
+    """The consent words this response agreed to, or None (no text, or not agreed)."""
+    if not response.consent_given or response.consent_version is None:
+        return None
+    return db.session.execute(
+        sa.select(ConsentVersion).filter_by(wave_id=response.wave_id,
+                                            version=response.consent_version)
+    ).scalar_one_or_none()
+
+
+def record_agreement(response: Response, wave: Wave) -> None:
+    """The respondent agreed to the wave's consent text as it stands now: keep the version,
+    the fingerprint of its words and the time."""
+    response.consent_given = True
+    response.consent_version = wave.consent_version
+    if wave.consent_text.strip():
+        response.consent_hash = current_version(wave).text_hash
+        response.consented_at = utcnow()
+    db.session.flush()
