@@ -30,6 +30,7 @@ ERROR_TEXT = {
     404: ("Page not found", "The address may be mistyped, or the page may have been removed."),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
     413: ("That file or form is too large", "Try a smaller file, or split the upload into parts."),
+    415: ("That was not sent from the form", "Go back and use the form on the page."),
     429: ("Too many requests", "Please wait a minute, then try again."),
     503: (
         "We could not save just now",
@@ -63,14 +64,18 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
-def refuse_nul_characters() -> None:
-    """Refuse, before anything is stored, a request whose text holds a NUL character.
+def refuse_unreadable_input() -> None:
+    """Refuse, before anything is stored, input the pages cannot have sent.
 
-    No browser sends one from a form; PostgreSQL cannot store it in text and SQLite cuts text
-    at it, so such a request could only fail half-way or store something other than was sent.
+    Text holding a NUL character: no browser sends one from a form; PostgreSQL cannot store it
+    and SQLite cuts text at it, so such a request could only fail half-way or store something
+    other than was sent (400). A JSON body outside the JSON API: the pages' forms read form
+    fields, and Flask-WTF would take a JSON array or number for its fields and fail (415).
     """
-    if request.blueprint == "api" and request.headers.get("Authorization"):
-        return  # the API checks its own bodies, naming the field at fault (api/inputs.py)
+    json_api = any(request.path.startswith(prefix)
+                   for prefix in current_app.extensions.get(JSON_ERROR_BODIES, {}))
+    if request.is_json and not json_api and request.method in ("POST", "PUT", "PATCH"):
+        abort(415)
     texts = [request.path, *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         texts += [v for values in request.form.listvalues() for v in values]
@@ -82,7 +87,7 @@ def refuse_nul_characters() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unreadable_input)
 
     @app.teardown_request
     def rollback_on_error(exc):

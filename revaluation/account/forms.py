@@ -1,14 +1,14 @@
 """Forms for the account pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from revaluation.forms import Form
 from revaluation.services.api_tokens import SCOPES
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         "Token name",
         validators=[

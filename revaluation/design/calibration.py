@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 
@@ -18,6 +17,7 @@ from revaluation.design.forms_instruments import ConfirmForm
 from revaluation.design.instruments import load, page_context
 from revaluation.design.routes import bp
 from revaluation.extensions import db
+from revaluation.forms import Form
 from revaluation.models import JobStatus
 from revaluation.services import calibration_jobs, calibration_review, instruments
 from revaluation.services.calibration_accept import AcceptError, accept_calibration, check_rule
@@ -35,7 +35,7 @@ class ItemChoices(SelectMultipleField):
         """Unknown items are reported by the service in words, not as a bare "invalid"."""
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     include = ItemChoices("Items to keep in the adaptive bank")
     min_items = StringField("Fewest items to ask")
     max_items = StringField("Most items to ask")

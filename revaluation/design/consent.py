@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from revaluation.design.routes import bp
 from revaluation.extensions import db
+from revaluation.forms import Form
 from revaluation.models import StateError
 from revaluation.services import access, fieldwork
 from revaluation.services.consent import MAX_CONSENT_LENGTH, ConsentError, change_consent_text
@@ -23,7 +23,7 @@ from revaluation.services.consent import versions_of as consent_versions
 TOO_LONG = f"Consent text: use at most {MAX_CONSENT_LENGTH:,} characters."
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     consent_text = TextAreaField(
         "New consent text",
         validators=[Length(max=MAX_CONSENT_LENGTH, message=TOO_LONG)],

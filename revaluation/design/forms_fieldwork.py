@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -22,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from revaluation.forms import Form
 from revaluation.models import Anonymity
 from revaluation.services.fieldwork import FieldworkError, parse_groups
 
@@ -46,7 +46,7 @@ def _reword(field, message: str) -> None:
         field.errors = [message]
 
 
-class WaveForm(FlaskForm):
+class WaveForm(Form):
     name = StringField(
         "Wave name",
         validators=[
@@ -109,7 +109,7 @@ class WaveForm(FlaskForm):
             raise ValidationError("The closing time must be after the opening time.")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     group = SelectField("Group", validators=[InputRequired("Choose a group.")])
     count = IntegerField(
         "How many tokens",
@@ -130,7 +130,7 @@ class TokenForm(FlaskForm):
         return not any(f.errors for f in self)
 
 
-class RevokeTokensForm(FlaskForm):
+class RevokeTokensForm(Form):
     #: An empty value means every group.
     group = SelectField("Group")
 
@@ -139,5 +139,5 @@ class RevokeTokensForm(FlaskForm):
         self.group.choices = [SelectChoice("", "All groups")] + [SelectChoice(g, g) for g in groups]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: the CSRF token is the point, for buttons that change state."""

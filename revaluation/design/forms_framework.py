@@ -3,11 +3,11 @@ in, shared with accepted proposals); the form only reads the page's own choices.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from revaluation.forms import Form
 from revaluation.models import Direction, Statistic
 
 STATISTIC_CHOICES = [
@@ -35,7 +35,7 @@ def _pick(message: str, allowed: list[SelectChoice]):
     return check
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """Add or edit an outcome. ``reason`` is required by the service once the framework is
     locked; choices for indicator and waves are set by the route."""
 
@@ -151,7 +151,7 @@ class OutcomeForm(FlaskForm):
         self.due_wave.data = str(outcome.due_wave_id or "")
 
 
-class DropForm(FlaskForm):
+class DropForm(Form):
     reason = TextAreaField(
         "Why is this outcome being dropped?",
         validators=[
@@ -161,7 +161,7 @@ class DropForm(FlaskForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = HiddenField(
         validators=[_pick("Move up or down.", [SelectChoice("up"), SelectChoice("down")])]
     )

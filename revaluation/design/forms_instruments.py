@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from revaluation.forms import Form as SiteForm
 from surveys.types import NONSUBSTANTIVE, QUESTION_TYPES
 
 KEY_MESSAGE = (
@@ -113,11 +114,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SiteForm):
     """A button-only form: the CSRF token is its whole content."""
 
 
-class NewInstrumentForm(FlaskForm):
+class NewInstrumentForm(SiteForm):
     key = StringField(
         "Short name (key)",
         validators=[
@@ -147,13 +148,13 @@ class NewInstrumentForm(FlaskForm):
     )
 
 
-class LibraryForm(FlaskForm):
+class LibraryForm(SiteForm):
     library_key = RadioField(
         "Library instrument", validators=[DataRequired("Choose an instrument from the library.")]
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SiteForm):
     file = FileField(
         "Definition file",
         validators=[
@@ -202,7 +203,7 @@ def details_form(languages: list[str]) -> type[FlaskForm]:
     }
     _text_fields(attrs, "title", "Title", languages)
     _text_fields(attrs, "description", "Description", languages, area=True)
-    return type("DetailsForm", (FlaskForm,), attrs)
+    return type("DetailsForm", (SiteForm,), attrs)
 
 
 def section_form(languages: list[str]) -> type[FlaskForm]:
@@ -211,7 +212,7 @@ def section_form(languages: list[str]) -> type[FlaskForm]:
     _text_fields(attrs, "title", "Page title", languages)
     _text_fields(attrs, "description", "Introduction", languages, area=True)
     attrs["relevant"] = _expression("Show this page only when")
-    return type("SectionForm", (FlaskForm,), attrs)
+    return type("SectionForm", (SiteForm,), attrs)
 
 
 def _row_form(key_name: str, languages: list[str], *, score: bool) -> type[Form]:
@@ -230,7 +231,7 @@ def choice_list_form(languages: list[str]) -> type[FlaskForm]:
     """A named choice list: its name and rows of value, score and label per language."""
     return type(
         "ChoiceListForm",
-        (FlaskForm,),
+        (SiteForm,),
         {
             "name": StringField(
                 "List name",
@@ -300,7 +301,7 @@ def question_form(
                 )
         elif setting == "rows":
             attrs[f"s_{name}"] = FieldList(FormField(_row_form("key", languages, score=False)))
-    return type("QuestionForm", (FlaskForm,), attrs)
+    return type("QuestionForm", (SiteForm,), attrs)
 
 
 def setting_text(qtype: str, name: str) -> tuple[str, str | None]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from revaluation.forms import Form
 from revaluation.models import Role
 from revaluation.services.evaluations import SLUG_RE, colour_problem
 from revaluation.services.users import MIN_PASSWORD_LENGTH
@@ -62,7 +62,7 @@ def short_name(form, field) -> None:
         )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     """The evaluation's editable settings (the short name is fixed once links exist)."""
 
     title = StringField(
@@ -137,7 +137,7 @@ class NewEvaluationForm(SettingsForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = StringField(
         "Email address",
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
@@ -164,7 +164,7 @@ class InviteForm(FlaskForm):
             raise ValidationError("Role: choose owner, evaluator or commissioner.")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
 
     def validate_role(self, field) -> None:
@@ -172,11 +172,11 @@ class RoleForm(FlaskForm):
             raise ValidationError("Role: choose owner, evaluator or commissioner.")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An empty form: a button that POSTs with the CSRF token."""
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """Create an account while accepting an invitation (the email address is the invited one)."""
 
     name = StringField(

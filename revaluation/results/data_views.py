@@ -21,6 +21,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from revaluation.extensions import db
+from revaluation.forms import Form
 from revaluation.models import JobStatus, Role
 from revaluation.results.routes import bp
 from revaluation.services import audit, data_jobs, stored_files
@@ -32,7 +33,7 @@ from revaluation.services.instruments import definition_of
 UPLOAD_RE = re.compile(r"^[0-9a-f]{64}\.(csv|xlsx)$")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("Response file (CSV or XLSX)")
 
 

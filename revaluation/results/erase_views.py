@@ -8,10 +8,10 @@ and leaves an audit event with counts, never content. Evaluators and commissione
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from revaluation.extensions import db, limiter
+from revaluation.forms import Form
 from revaluation.models import Response, Wave
 from revaluation.results.routes import bp
 from revaluation.services import erasure, responses, retention
@@ -21,11 +21,11 @@ from revaluation.services.access import evaluation_for
 FIND_LIMIT = "30/minute"
 
 
-class FindForm(FlaskForm):
+class FindForm(Form):
     reference = StringField("Response number or the respondent's reference code")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     confirmation = StringField("Confirmation")
 
 

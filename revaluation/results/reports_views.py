@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from revaluation.extensions import db
+from revaluation.forms import Form
 from revaluation.models import Evaluation, Job, JobStatus, ReportEdition
 from revaluation.reports.data import SECTIONS
 from revaluation.reports.sources import ReportOptions, ReportOptionsError, groups_of
@@ -35,7 +36,7 @@ class CheckboxesField(SelectMultipleField):
         """Unknown values are reported by the service in words, not as a bare "invalid choice"."""
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(Form):
     waves = CheckboxesField("Waves", coerce=int)
     groups = CheckboxesField("Groups")
     sections = CheckboxesField(
@@ -43,7 +44,7 @@ class GenerateForm(FlaskForm):
     )
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     recipients = CheckboxesField("Commissioners", coerce=int)
     emails = TextAreaField(
         "Other email addresses",

@@ -127,3 +127,35 @@ def test_a_refused_participation_post_keeps_no_participant(client, ps):
     accepted = propose(client, ps, "More walks in the evening")
     assert participants() == 1
     assert resume_code(accepted.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("body", [b"false", b"[1, 2]", b'{"confirm": "yes"}'])
+def test_a_json_body_to_a_page_form_is_refused(client, make_evaluation, body):
+    """Found by the fuzzing: Flask-WTF read a JSON body as the form, and failed on an array or
+    a number (a 500). The pages' forms are never sent as JSON; the JSON API still is."""
+    from revaluation.models import Wave, WaveState
+    from tests.conftest import TEST_PASSWORD
+    from tests.web.respond_fixtures import make_survey
+
+    survey = make_survey(make_evaluation)
+    owner = survey.evaluation.memberships[0].user
+    client.post("/login", data={"email": owner.email, "password": TEST_PASSWORD})
+    url = f"/e/{survey.evaluation.slug}/fieldwork/{survey.wave.id}/close"
+    refused = client.post(url, data=body, content_type="application/json")
+    assert refused.status_code == 415
+    assert "That was not sent from the form" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Wave, survey.wave.id).state is WaveState.OPEN
+
+
+def test_a_file_sent_as_a_text_field_is_left_out(client, make_user):
+    """Found by the fuzzing: Flask-WTF handed an uploaded file to a text field's validators
+    (a 500). Now the file is left out and the form says the field is missing."""
+    import io
+
+    make_user("someone@example.org")
+    page = client.post("/login", data={"email": (io.BytesIO(b"x"), "email.txt"),
+                                       "password": "wrong"},
+                       content_type="multipart/form-data")
+    assert page.status_code < 500
+    assert "Enter your email address." in page.get_data(as_text=True)
