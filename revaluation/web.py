@@ -69,7 +69,8 @@ def refuse_unreadable_input() -> None:
 
     Text holding a NUL character: no browser sends one from a form; PostgreSQL cannot store it
     and SQLite cuts text at it, so such a request could only fail half-way or store something
-    other than was sent (400). A JSON body outside the JSON API: the pages' forms read form
+    other than was sent (400). The JSON API checks its own bodies and names the field at fault
+    (422 invalid_text). A JSON body outside the JSON API: the pages' forms read form
     fields, and Flask-WTF would take a JSON array or number for its fields and fail (415).
     """
     json_api = any(request.path.startswith(prefix)
@@ -80,8 +81,7 @@ def refuse_unreadable_input() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         texts += [v for values in request.form.listvalues() for v in values]
         texts += list(request.form) + [f.filename or "" for f in request.files.values()]
-    elif request.is_json:
-        texts.append(request.get_json(silent=True))
+    # A JSON API body is checked by the API itself, which names the field at fault (422).
     if any(_holds_nul(text) for text in texts):
         abort(400)
 
