@@ -7,11 +7,17 @@ CSRF tokens. Then, all at once, every respondent sends; a tenth of them send twi
 the median and 95th percentile page response time, the errors, whether every submitted
 response is stored exactly once, and the submit throughput beside that of a bare Flask
 endpoint inserting one row into the same database, served the same way.
+
+Each gunicorn worker imports the app when it starts (several seconds of CPU each), and the
+port accepts connections before they are ready, so both servers are warmed up first (rounds of
+concurrent requests until a whole round answers within a second); the warm-up is printed and
+not counted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sqlite3
@@ -65,6 +71,53 @@ def serve(app_path: str, env: dict[str, str], workers: int, cwd: Path, *,
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError("gunicorn did not start")
+
+
+def warm_up(base: str, path: str, workers: int, limit: float = 120.0) -> tuple[int, float]:
+    """Concurrent GETs of ``path`` until every worker has started: a whole round of
+    ``workers`` x 8 requests answers within a second. Returns (requests, seconds)."""
+    import requests
+
+    def one(spent: list[float], lock: threading.Lock) -> None:
+        began = time.perf_counter()
+        with contextlib.suppress(requests.RequestException):
+            requests.get(base + path, timeout=60)
+        with lock:
+            spent.append(time.perf_counter() - began)
+
+    started = time.perf_counter()
+    sent = 0
+    while time.perf_counter() - started < limit:
+        spent: list[float] = []
+        lock = threading.Lock()
+        threads = [threading.Thread(target=one, args=(spent, lock)) for _ in range(workers * 8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        sent += len(threads)
+        if max(spent) < 1.0:
+            break
+    return sent, time.perf_counter() - started
+
+
+def server_cpu(process) -> float | None:
+    """CPU seconds used so far by a gunicorn master and its workers (Linux /proc; else None)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry.name) == process.pid or int(fields[1]) == process.pid:
+                total += (int(fields[11]) + int(fields[12])) / ticks
+    except OSError:
+        return None
+    return total
 
 
 def stop(process) -> None:
@@ -135,6 +188,7 @@ def bare_throughput(database: Path, workers: int, clients: int, per_client: int)
     folder = Path(tempfile.mkdtemp(prefix="bare-"))
     (folder / "bare_app.py").write_text(BARE_APP)
     process, base = serve("bare_app:app", {"BARE_DB": str(database)}, workers, folder)
+    warm_up(base, "/insert-warm-up", workers)
     done = []
     lock = threading.Lock()
 
@@ -177,7 +231,10 @@ def main() -> None:
     seed(database)
     process, base = serve("wsgi:app", environment(database), args.workers, ROOT)
     try:
+        warmed, warming = warm_up(base, "/r/walkmembers", args.workers)
+        server_before, client_before = server_cpu(process), time.process_time()
         result = run_respondents(base, args.respondents)
+        server_after, client_cpu = server_cpu(process), time.process_time() - client_before
     finally:
         stop(process)
     times = sorted(result["timings"])
@@ -186,8 +243,13 @@ def main() -> None:
     bare_rate = bare_throughput(database, args.workers, args.respondents, 10)
     print(f"respondents: {args.respondents} concurrent, gunicorn {args.workers} workers x 4 "
           f"threads, SQLite (WAL), loopback")
+    print(f"warm-up (not counted): {warmed} landing-page requests in {warming:.1f} s")
     print(f"requests: {len(times)}; median {statistics.median(times) * 1000:.1f} ms, "
           f"p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms")
+    if server_before is not None and server_after is not None:
+        print(f"cpu per request: {(server_after - server_before) / len(times) * 1000:.1f} ms in "
+              f"gunicorn, {client_cpu / len(times) * 1000:.1f} ms in the simulated respondents "
+              f"({os.cpu_count()} cores for both)")
     print(f"errors: {len(result['errors'])}" + (f" (first: {result['errors'][0]})"
                                                  if result["errors"] else ""))
     print(f"answering phase: {result['answer_seconds']:.1f} s; "

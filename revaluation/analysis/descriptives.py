@@ -186,9 +186,13 @@ def describe_numeric(
 
 
 def _ordinal_numbers(kept: np.ndarray) -> np.ndarray:
-    """Numeric choice values of a text array; all ``NaN`` when any value is not a number."""
+    """Numeric choice values of a text array; all ``NaN`` when any value is not a number.
+
+    Each distinct value is parsed once (a Likert item has a handful), not each answer.
+    """
+    distinct, where = np.unique(kept, return_inverse=True)
     try:
-        return kept.astype(float)
+        return distinct.astype(float)[where.reshape(-1)]
     except ValueError:
         return np.full(len(kept), np.nan)
 

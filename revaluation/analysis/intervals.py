@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,20 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     sd = float(np.std(values, ddof=1))
     if sd == 0:
         return Estimate(mean, mean, mean, T_METHOD, "every answer is the same: zero-width interval")
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    half = _t_quantile(confidence, n - 1) * sd / math.sqrt(n)
     return Estimate(mean, mean - half, mean + half, T_METHOD)
+
+
+@lru_cache(maxsize=4096)
+def _t_quantile(confidence: float, df: int) -> float:
+    """The two-sided t critical value (kept: every table of one size asks for the same one)."""
+    return float(stats.t.ppf(0.5 + confidence / 2, df))
+
+
+@lru_cache(maxsize=16)
+def _z_quantile(confidence: float) -> float:
+    """The two-sided normal critical value (1.96 at 95%), computed once per confidence."""
+    return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def median_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
@@ -93,7 +106,7 @@ def median_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     if best_k == 0:
         reason = f"{n} answers are too few for an exact {confidence:.0%} interval (needs 6)"
         return Estimate(median, None, None, method, reason)
-    coverage = 1 - 2 * stats.binom.cdf(best_k - 1, n, 0.5)
+    coverage = _coverage(best_k, n)
     return Estimate(
         median,
         float(ordered[best_k - 1]),
@@ -102,6 +115,7 @@ def median_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     )
 
 
+@lru_cache(maxsize=4096)
 def _largest_order_statistic(n: int, confidence: float) -> int:
     """The largest k <= n/2 with coverage 1 - 2·P(Binomial(n, ½) ≤ k-1) >= confidence, or 0.
 
@@ -121,9 +135,15 @@ def _largest_order_statistic(n: int, confidence: float) -> int:
     return k
 
 
+@lru_cache(maxsize=4096)
+def _coverage(k: int, n: int) -> float:
+    """Coverage of the order statistics k and n-k+1 as an interval for the median."""
+    return 1 - 2 * stats.binom.cdf(k - 1, n, 0.5)
+
+
 def wilson_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Wilson score interval for a proportion (``n`` must be positive)."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z_quantile(confidence)
     p = successes / n
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator

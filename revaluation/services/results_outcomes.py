@@ -190,10 +190,25 @@ def _comparisons(entry, inputs: OutcomeInputs, included: list[int], measured: in
 
 
 def _pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    a = {h: i for i, h in reversed(list(enumerate(first.tolist()))) if h is not None}
-    b = {h: i for i, h in reversed(list(enumerate(second.tolist()))) if h is not None}
-    common = [h for h in a if h in b]
-    return np.array([a[h] for h in common], dtype=int), np.array([b[h] for h in common], dtype=int)
+    """Positions of the panel codes found in both waves (each wave's first row with the code),
+    ordered by the last row of each code in ``first``, latest first."""
+    a_hashes, a_first, a_last = _occurrences(first)
+    b_hashes, b_first, _ = _occurrences(second)
+    _, in_a, in_b = np.intersect1d(a_hashes, b_hashes, assume_unique=True, return_indices=True)
+    order = np.argsort(-a_last[in_a], kind="stable")
+    return a_first[in_a][order].astype(int), b_first[in_b][order].astype(int)
+
+
+def _occurrences(panel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct panel codes (None left out), with the first and the last row of each."""
+    present = np.flatnonzero(np.not_equal(panel, None))
+    if not len(present):
+        empty = np.array([], dtype=np.int64)
+        return np.array([], dtype=str), empty, empty
+    codes = panel[present].astype(str)
+    hashes, first = np.unique(codes, return_index=True)
+    _, from_end = np.unique(codes[::-1], return_index=True)
+    return hashes, present[first], present[len(codes) - 1 - from_end]
 
 
 def _definition(entry: dict[str, Any]) -> dict[str, Any]:
