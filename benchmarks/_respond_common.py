@@ -66,12 +66,15 @@ def seed(database: Path | str) -> None:
 
 
 def answer_demo(session, base: str, timings: list[float], *,
-                submit: bool = True) -> tuple[str, str, str] | None:
+                submit: bool = True, think=None) -> tuple[str, str, str] | None:
     """Answer the demo survey with a requests.Session. Without ``submit`` it stops on the
     check page and returns (response URL prefix, submission id, CSRF token) for `send`.
-    Each request's seconds go into ``timings``."""
+    Each request's seconds go into ``timings``. ``think``, when given, is called before each
+    form is sent back: a person reading the page and answering (not counted in ``timings``)."""
 
     def call(method: str, url: str, **kwargs):
+        if method == "POST" and think is not None:
+            think()
         started = time.perf_counter()
         reply = session.request(method, url, timeout=60, allow_redirects=False, **kwargs)
         timings.append(time.perf_counter() - started)

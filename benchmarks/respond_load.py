@@ -1,10 +1,13 @@
 """Load on the respondent pages: 100 simulated respondents answer the demo survey at once.
 
-Run as ``python benchmarks/respond_load.py [--respondents 100] [--workers 4]``. It seeds the
-demo into a temporary SQLite database, serves it with gunicorn on loopback (rate limit off:
-every simulated phone shares one IP), and lets N threads answer the whole survey with real
-CSRF tokens. Then, all at once, every respondent sends; a tenth of them send twice. It prints
-the median and 95th percentile page response time, the errors, whether every submitted
+Run as ``python benchmarks/respond_load.py [--respondents 100] [--workers 4] [--think 2 6]``.
+It seeds the demo into a temporary SQLite database, serves it with gunicorn on loopback (rate
+limit off: every simulated phone shares one IP), and lets N threads answer the whole survey
+with real CSRF tokens, all at the same time. Like a person, each respondent spends a few seconds
+on a page (reading, choosing, typing: ``--think``, 2-6 s by default) before sending it back;
+``--think 0 0`` sends every page the moment the last one arrives, which measures saturation,
+not respondents. Then, all at once, every respondent submits; a tenth of them submit twice.
+It prints the median and 95th percentile page response time, the errors, whether every submitted
 response is stored exactly once, and the submit throughput beside that of a bare Flask
 endpoint inserting one row into the same database, served the same way.
 
@@ -128,8 +131,11 @@ def stop(process) -> None:
         process.kill()
 
 
-def run_respondents(base: str, count: int) -> dict:
-    """N threads answer the survey; then, released together, all submit (a tenth twice)."""
+def run_respondents(base: str, count: int, think: tuple[float, float] = (0.0, 0.0)) -> dict:
+    """N threads answer the survey, each pausing a random ``think`` (low, high) seconds before
+    sending a page back; then, released together, all submit at once (a tenth twice)."""
+    import random
+
     import requests
 
     timings: list[float] = []
@@ -142,8 +148,10 @@ def run_respondents(base: str, count: int) -> dict:
         session = requests.Session()
         mine: list[float] = []
         prepared = None
+        pause = random.Random(index)
+        reading = (lambda: time.sleep(pause.uniform(*think))) if think[1] > 0 else None
         try:
-            prepared = answer_demo(session, base, mine, submit=False)
+            prepared = answer_demo(session, base, mine, submit=False, think=reading)
         except Exception as error:
             with lock:
                 errors.append(str(error)[:120])
@@ -225,6 +233,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--respondents", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", type=float, nargs=2, default=(2.0, 6.0),
+                        metavar=("LOW", "HIGH"),
+                        help="seconds each respondent spends reading and answering a page "
+                             "before sending it (uniform between LOW and HIGH; 0 0: none, "
+                             "every respondent sends as fast as the server answers)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="respond-load-"))
     database = folder / "load.sqlite3"
@@ -233,7 +246,7 @@ def main() -> None:
     try:
         warmed, warming = warm_up(base, "/r/walkmembers", args.workers)
         server_before, client_before = server_cpu(process), time.process_time()
-        result = run_respondents(base, args.respondents)
+        result = run_respondents(base, args.respondents, tuple(args.think))
         server_after, client_cpu = server_cpu(process), time.process_time() - client_before
     finally:
         stop(process)
@@ -242,7 +255,8 @@ def main() -> None:
     found, distinct = stored_once(database, result["sent"])
     bare_rate = bare_throughput(database, args.workers, args.respondents, 10)
     print(f"respondents: {args.respondents} concurrent, gunicorn {args.workers} workers x 4 "
-          f"threads, SQLite (WAL), loopback")
+          f"threads, SQLite (WAL), loopback; each spends {args.think[0]:g}-{args.think[1]:g} s "
+          f"reading and answering a page before sending it, then all submit at once")
     print(f"warm-up (not counted): {warmed} landing-page requests in {warming:.1f} s")
     print(f"requests: {len(times)}; median {statistics.median(times) * 1000:.1f} ms, "
           f"p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms")
