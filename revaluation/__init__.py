@@ -50,6 +50,10 @@ def _configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         level=app.config.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Libraries' step-by-step progress (WeasyPrint's CSS parsing, Alembic's plugin set-up) is
+    # not news to an operator; their warnings and errors still show.
+    for chatty in ("weasyprint.progress", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def _init_extensions(app: Flask) -> None:

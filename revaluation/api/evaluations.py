@@ -22,7 +22,7 @@ from revaluation.models import (
     StateError,
     Wave,
 )
-from revaluation.services import fieldwork
+from revaluation.services import fieldwork, results_jobs
 
 
 def iso(moment) -> str | None:
@@ -194,7 +194,11 @@ def _transition(slug: str, wave_id: int, action) -> tuple[dict, int]:
     except StateError as error:
         db.session.rollback()
         raise ApiError(409, "invalid_state", str(error), {"state": str(wave.state)}) from None
+    ahead = None
+    if action is fieldwork.close_wave:
+        ahead = results_jobs.ahead_of_need(evaluation, user_id=g.api_token.user_id)
     db.session.commit()
+    results_jobs.send(ahead)
     return wave_json(wave), 200
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from revaluation.design.forms_fieldwork import (
     DATETIME_FORMAT,
@@ -21,7 +21,7 @@ from revaluation.design.forms_fieldwork import (
 from revaluation.design.routes import bp
 from revaluation.extensions import db
 from revaluation.models import Anonymity, Evaluation, StateError, Wave
-from revaluation.services import access, fieldwork, fieldwork_stats, qr
+from revaluation.services import access, fieldwork, fieldwork_stats, qr, results_jobs
 from revaluation.services.fieldwork_stats import poster_view, wave_list, wave_view
 
 QR_CACHE = "private, max-age=86400"
@@ -178,7 +178,11 @@ def wave_transition(slug: str, wave_id: int, action: str):
             db.session.rollback()
             flash(str(error), "error")
         else:
+            ahead = None
+            if action == "close":  # its answers are final: compute the results ahead of need
+                ahead = results_jobs.ahead_of_need(evaluation, user_id=current_user.id)
             db.session.commit()
+            results_jobs.send(ahead)
             flash(f"Wave “{wave.name}” is now {wave.state}.", "success")
         return redirect(url_for("design.wave", slug=slug, wave_id=wave_id))
     return render_template(

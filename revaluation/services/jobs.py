@@ -36,6 +36,7 @@ KIND_MODULES = (
     "revaluation.services.report_jobs",
     "revaluation.services.calibration_jobs",
     "revaluation.services.data_jobs",
+    "revaluation.services.results_jobs",
 )
 
 Progress = Callable[[int], None]
