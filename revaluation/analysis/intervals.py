@@ -172,6 +172,40 @@ def proportion_ci(successes: int, n: int, confidence: float = CONFIDENCE) -> Est
     return Estimate(successes / n, low, high, WILSON_METHOD)
 
 
+PAIRED_DIFFERENCE_METHOD = "difference in means (paired) with Student's t interval"
+WELCH_DIFFERENCE_METHOD = "difference in means with Welch–Satterthwaite t interval"
+
+
+def paired_mean_difference_ci(differences: np.ndarray,
+                              confidence: float = CONFIDENCE) -> Estimate:
+    """Mean of paired differences (follow-up − baseline), with the paired t-test's t interval."""
+    estimate = mean_ci(differences, confidence)
+    return Estimate(estimate.value, estimate.ci_low, estimate.ci_high, PAIRED_DIFFERENCE_METHOD,
+                    estimate.reason)
+
+
+def welch_mean_difference_ci(a: np.ndarray, b: np.ndarray,
+                             confidence: float = CONFIDENCE) -> Estimate:
+    """Difference in means (a − b) of two independent samples with the Welch t interval (the
+    interval of Welch's t-test: unequal variances, Welch–Satterthwaite degrees of freedom)."""
+    method = WELCH_DIFFERENCE_METHOD
+    n_a, n_b = len(a), len(b)
+    if n_a == 0 or n_b == 0:
+        return undefined(method, "a group has no answers")
+    difference = float(np.mean(a)) - float(np.mean(b))
+    if n_a < 2 or n_b < 2:
+        return Estimate(difference, None, None, method,
+                        "a group has one answer: no interval can be computed")
+    share_a, share_b = np.var(a, ddof=1) / n_a, np.var(b, ddof=1) / n_b
+    se = math.sqrt(share_a + share_b)
+    if se == 0:
+        return Estimate(difference, difference, difference, method,
+                        "no variation within either group: zero-width interval")
+    df = (share_a + share_b) ** 2 / (share_a**2 / (n_a - 1) + share_b**2 / (n_b - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    return Estimate(difference, difference - half, difference + half, method)
+
+
 def newcombe_difference_ci(
     successes_a: int, n_a: int, successes_b: int, n_b: int, confidence: float = CONFIDENCE
 ) -> Estimate:

@@ -23,7 +23,12 @@ from .effect_sizes import (
     matched_pairs_rank_biserial,
     rank_biserial,
 )
-from .intervals import Estimate, newcombe_difference_ci
+from .intervals import (
+    Estimate,
+    newcombe_difference_ci,
+    paired_mean_difference_ci,
+    welch_mean_difference_ci,
+)
 from .suppression import SMALL_CELL_THRESHOLD
 from .values import CONFIDENCE, as_float_array, finite, is_missing
 
@@ -147,6 +152,7 @@ def compare_paired(
     differences = second - first
     if choice.test == "paired t-test":
         effect = cohen_dz(differences)
+        change = paired_mean_difference_ci(differences)
         if np.std(differences) == 0:
             return _result(
                 choice,
@@ -154,7 +160,7 @@ def compare_paired(
                 labels,
                 ns,
                 threshold,
-                effects=(effect,),
+                effects=(effect, change),
                 reason="every pair changed by the same amount: the t-test is undefined",
             )
         result = stats.ttest_rel(second, first)
@@ -167,7 +173,7 @@ def compare_paired(
             float(result.statistic),
             n - 1.0,
             float(result.pvalue),
-            (effect,),
+            (effect, change),
         )
     effect = matched_pairs_rank_biserial(differences)
     if not np.any(differences != 0):
@@ -276,7 +282,8 @@ def compare_independent(
     if choice.test == "chi-square":
         return categorical_table_test([first, second], labels, choice, threshold, bias_corrected)
     if choice.test == "Welch t-test":
-        effects = (cohen_d(first, second), cohen_d(first, second, hedges=True))
+        effects = (cohen_d(first, second), cohen_d(first, second, hedges=True),
+                   welch_mean_difference_ci(first, second))
         if np.std(first) == 0 and np.std(second) == 0:
             return _result(
                 choice,

@@ -60,6 +60,11 @@ def _range(values: Sequence[float], statistic: str | None) -> tuple[float, float
     return math.floor(low - pad), math.ceil(high + pad)
 
 
+def _short(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def ci_dot_plot(
     rows: Sequence[dict[str, Any]], *, target: float | None = None, statistic: str | None = None,
     title: str = "Estimates with 95% confidence intervals",
@@ -69,7 +74,10 @@ def ci_dot_plot(
     numbers = [v for r in rows for v in (r.get("value"), r.get("ci_low"), r.get("ci_high"))
                if v is not None] + ([target] if target is not None else [])
     low, high = _range(numbers or [0.0, 1.0], statistic)
-    left, right, row_h = 170, WIDTH - 30, 34
+    labels = [_short(str(r.get("label", "")), 36) for r in rows]
+    # Room for the longest label (about 7 px a character at 12 px), within limits.
+    left = min(270, max(120, 14 + 7 * max((len(label) for label in labels), default=0)))
+    right, row_h = WIDTH - 30, 34
     height = 50 + row_h * max(len(rows), 1)
 
     def x(value: float) -> float:
@@ -85,7 +93,7 @@ def ci_dot_plot(
         y = 22 + i * row_h
         label = str(row.get("label", ""))
         body.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end" fill="{INK}">'
-                    f'{escape(label[:28])}</text>')
+                    f'{escape(labels[i])}</text>')
         value = row.get("value")
         if value is None:
             body.append(f'<text x="{left + 6}" y="{y + 4}" fill="{MUTED}">– not shown '

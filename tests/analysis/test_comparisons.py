@@ -30,7 +30,7 @@ def test_welch_t_with_cohen_d_and_hedges_g(
     assert result.statistic == pytest.approx(reference.statistic, abs=1e-10)
     assert result.df == pytest.approx(reference.df, abs=1e-10)
     assert result.p_value == pytest.approx(reference.pvalue, abs=1e-10)
-    d, g = result.effects
+    d, g, _difference = result.effects
     assert d.value == pytest.approx(
         pingouin.compute_effsize(ratings_members, ratings_staff, eftype="cohen"), abs=1e-10
     )
@@ -66,7 +66,7 @@ def test_paired_t_with_dz_and_noncentral_interval(panel: tuple[np.ndarray, np.nd
     assert result.test == "paired t-test"
     assert result.statistic == pytest.approx(reference.statistic, abs=1e-10)
     assert result.p_value == pytest.approx(reference.pvalue, abs=1e-10)
-    (dz,) = result.effects
+    dz, _difference = result.effects
     assert dz.value == pytest.approx(
         pingouin.compute_effsize(after, before, paired=True, eftype="cohen_dz"), abs=1e-10
     )
@@ -209,3 +209,48 @@ def test_choose_test_rule(kind: str, n: int, paired: bool, groups: int, test: st
     choice = choose_test(kind, n, paired, groups)
     assert choice.test == test
     assert len(choice.explanation) > 20  # a sentence the results page can show
+
+
+# Ratings 0-10 as phones send them: heavy ties, gaps (NaN: skipped), a small staff group
+# (10 answers: the smallest a t-test is used for).
+MEMBERS = np.array([7, 8, 8, 6, np.nan, 9, 7, 7, 10, 5, 8, np.nan, 6, 7, 8, 8, 9, 4, 7, 7])
+STAFF = np.array([5, 6, np.nan, 6, 7, 5, 8, 6, 6, 9, 5])
+BEFORE = np.array([5, 6, 6, np.nan, 7, 4, 5, 6, 8, 6, 5, 7, 3, 6, np.nan, 5, 6, 7])
+AFTER = np.array([6, 6, 7, 8, np.nan, 6, 5, 7, 8, 7, 7, 7, 5, 6, 6, 6, 8, 7])
+
+
+def test_welch_difference_in_means_matches_scipys_interval() -> None:
+    result = compare_independent(MEMBERS, STAFF, "continuous")
+    difference = result.effects[-1]
+    a, b = MEMBERS[~np.isnan(MEMBERS)], STAFF[~np.isnan(STAFF)]
+    reference = stats.ttest_ind(a, b, equal_var=False)
+    low, high = reference.confidence_interval(confidence_level=0.95)
+    assert "difference in means" in difference.method and "Welch" in difference.method
+    assert difference.value == pytest.approx(a.mean() - b.mean(), abs=1e-12)
+    assert (difference.ci_low, difference.ci_high) == (
+        pytest.approx(low, abs=1e-10), pytest.approx(high, abs=1e-10))
+
+
+def test_paired_difference_in_means_matches_scipys_interval() -> None:
+    result = compare_paired(BEFORE, AFTER, "continuous")
+    difference = result.effects[-1]
+    keep = ~np.isnan(BEFORE) & ~np.isnan(AFTER)
+    reference = stats.ttest_rel(AFTER[keep], BEFORE[keep])
+    low, high = reference.confidence_interval(confidence_level=0.95)
+    assert result.ns == (15, 15) and "paired" in difference.method
+    assert difference.value == pytest.approx((AFTER[keep] - BEFORE[keep]).mean(), abs=1e-12)
+    assert (difference.ci_low, difference.ci_high) == (
+        pytest.approx(low, abs=1e-10), pytest.approx(high, abs=1e-10))
+
+
+def test_difference_in_means_without_spread_or_with_one_answer() -> None:
+    from revaluation.analysis.intervals import welch_mean_difference_ci
+
+    flat = welch_mean_difference_ci(np.array([4.0, 4.0, 4.0]), np.array([3.0, 3.0]))
+    assert (flat.value, flat.ci_low, flat.ci_high) == (1.0, 1.0, 1.0) and flat.reason
+    single = welch_mean_difference_ci(np.array([4.0, 5.0]), np.array([3.0]))
+    assert single.value == pytest.approx(1.5) and single.ci_low is None and single.reason
+    assert welch_mean_difference_ci(np.array([]), np.array([3.0])).value is None
+    same_change = compare_paired(np.arange(1, 13), np.arange(2, 14), "continuous")
+    change = same_change.effects[-1]
+    assert same_change.p_value is None and (change.value, change.ci_low) == (1.0, 1.0)
