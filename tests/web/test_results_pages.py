@@ -57,6 +57,15 @@ def test_questions_page_lists_questions_and_filters(client, auth, tiny):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Agree" in html and "Score" in html and "(filtered)" in html
+    assert "Benjamini-Hochberg" in html
+
+
+def test_results_pages_show_no_python_internals(client, auth, tiny):
+    """A template that names a dict method by mistake prints "<built-in method ...>"."""
+    auth.login("eva@example.org")
+    for path in ("/e/tiny/results", "/e/tiny/results/questions"):
+        html = client.get(path).get_data(as_text=True)
+        assert "built-in method" not in html and " object at 0x" not in html, path
 
 
 @pytest.mark.parametrize("query, message", [

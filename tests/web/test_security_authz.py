@@ -269,3 +269,19 @@ def test_the_development_outbox_shows_each_evaluation_only_its_own_mail(app, mak
     assert other.status_code == 200
     assert link not in other.get_data(as_text=True)
     assert "funder@example.net" not in other.get_data(as_text=True)
+
+
+def test_owner_sees_every_page_whole(app, world, subtests):
+    """Every page of an evaluation, opened by its owner on the seeded demo: no error, and none
+    of what a template prints by mistake (a dict method, an object's repr, Jinja's Undefined)."""
+    client = _login(app, world.a.owner.email)
+    for probe in probes(app, world, audience, {"evaluation"}):
+        if probe.method != "GET":
+            continue
+        with subtests.test(msg=probe.name):
+            response = send(client, app, probe)
+            assert response.status_code < 500
+            if response.mimetype == "text/html":
+                html = response.get_data(as_text=True)
+                for slip in ("built-in method", " object at 0x", "Undefined", "None</td>"):
+                    assert slip not in html, f"{probe.name} shows {slip!r}"
