@@ -54,12 +54,24 @@ def create_user_command(email: str, name: str, password: str, slug: str | None, 
 @click.command("demo")
 @click.option("--members", default=220, show_default=True, help="Baseline members.")
 @click.option("--staff", default=60, show_default=True, help="Baseline staff.")
-def demo_command(members: int, staff: int) -> None:
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Also generate the first report edition, for the commissioner to download.")
+def demo_command(members: int, staff: int, report: bool) -> None:
     """Seed the demo evaluation (slug `demo`) once; running it again changes nothing."""
+    from revaluation.models import Evaluation, User
+    from revaluation.reports.sources import ReportOptions
     from revaluation.services.demo import seed_demo
+    from revaluation.services.report_jobs import create_edition
 
     info = seed_demo(members=members, staff=staff)
     db.session.commit()
+    if info.created and report:
+        evaluation = db.session.execute(db.select(Evaluation).filter_by(slug="demo")).scalar_one()
+        evaluator = db.session.execute(
+            db.select(User).filter_by(email=info.evaluator_email)).scalar_one()
+        edition = create_edition(evaluation, ReportOptions(), user_id=evaluator.id)
+        db.session.commit()
+        click.echo(f"Report edition {edition.number} generated ({edition.page_count} pages).")
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     click.echo("Demo evaluation " + ("created." if info.created else "already exists; unchanged."))
     click.echo(f"  Sign in at {base}/login")

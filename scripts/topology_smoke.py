@@ -255,7 +255,7 @@ def main() -> int:
     top = Topology(
         admin_url=args.postgres,
         schema=args.schema,
-        demo_args=("--members", str(args.members), "--staff", str(args.staff)),
+        demo_args=("--members", str(args.members), "--staff", str(args.staff), "--no-report"),
         workers_per_instance=args.workers,
     )
     results = []

@@ -1,7 +1,7 @@
 """`flask users create` and `flask demo`."""
 
 from revaluation.extensions import db
-from revaluation.models import Evaluation, Outcome, Response, User, Wave, WaveState
+from revaluation.models import Evaluation, Outcome, ReportEdition, Response, User, Wave, WaveState
 
 
 def test_users_create(runner):
@@ -45,6 +45,9 @@ def test_demo_seeds_once(runner):
     assert first.exit_code == 0, first.output
     assert "evaluator@walkandtalk.example" in first.output
     assert "/r/walkmembers" in first.output
+    assert "Report edition 1 generated" in first.output  # for the commissioner to download
+    [edition] = db.session.execute(db.select(ReportEdition)).scalars().all()
+    assert edition.pdf.startswith(b"%PDF") and edition.page_count > 5
     counts = (
         db.session.scalar(db.select(db.func.count(Evaluation.id))),
         db.session.scalar(db.select(db.func.count(Response.id))),
@@ -52,6 +55,8 @@ def test_demo_seeds_once(runner):
     )
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "already exists" in second.output
+    assert "Report edition" not in second.output
+    assert db.session.scalar(db.select(db.func.count(ReportEdition.id))) == 1
     assert counts == (
         db.session.scalar(db.select(db.func.count(Evaluation.id))),
         db.session.scalar(db.select(db.func.count(Response.id))),
