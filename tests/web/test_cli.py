@@ -64,6 +64,23 @@ def test_demo_seeds_once(runner):
     )
 
 
+def test_demo_without_its_report_still_works_and_a_later_run_makes_it(runner, monkeypatch):
+    from revaluation.services import report_jobs
+
+    def broken(*_args, **_kwargs):
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(report_jobs, "create_edition", broken)
+    first = runner.invoke(args=["demo", "--members", "30", "--staff", "8"])
+    assert first.exit_code == 0, first.output
+    assert "could not be generated (OSError: no fonts)" in first.output
+    assert "Commissioner: commissioner@walkandtalk.example" in first.output
+    assert db.session.scalar(db.select(db.func.count(ReportEdition.id))) == 0
+    monkeypatch.undo()
+    second = runner.invoke(args=["demo"])
+    assert "already exists" in second.output and "Report edition 1 generated" in second.output
+
+
 def test_demo_shape(demo):
     evaluation = db.session.execute(db.select(Evaluation).filter_by(slug="demo")).scalar_one()
     assert len([o for o in evaluation.outcomes if o.origin == "planned"]) >= 4
