@@ -63,10 +63,10 @@ def demo_command(members: int, staff: int, report: bool) -> None:
 
     info = seed_demo(members=members, staff=staff)
     db.session.commit()
-    if report:
-        _demo_report(info.evaluator_email)
+    made = _demo_report(info.evaluator_email) if report else False
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    click.echo("Demo evaluation " + ("created." if info.created else "already exists; unchanged."))
+    click.echo("Demo evaluation " + ("created." if info.created else
+                                     "already exists." if made else "already exists; unchanged."))
     click.echo(f"  Sign in at {base}/login")
     click.echo(f"  Evaluator:    {info.evaluator_email} / {info.password}")
     click.echo(f"  Commissioner: {info.commissioner_email} / {info.password}")
@@ -74,7 +74,7 @@ def demo_command(members: int, staff: int, report: bool) -> None:
     click.echo(f"  Participation space: {base}{info.participation_path}")
 
 
-def _demo_report(evaluator_email: str) -> None:
+def _demo_report(evaluator_email: str) -> bool:
     """Generate the demo's first report edition unless it has one. A failure (fonts, memory)
     is reported and leaves the seeded demo as it is: reports can be generated from the app."""
     from revaluation.models import Evaluation, ReportEdition, User
@@ -84,7 +84,7 @@ def _demo_report(evaluator_email: str) -> None:
     evaluation = db.session.execute(db.select(Evaluation).filter_by(slug="demo")).scalar_one()
     if db.session.scalar(db.select(db.func.count(ReportEdition.id))
                          .filter_by(evaluation_id=evaluation.id)):
-        return
+        return False
     evaluator = db.session.execute(
         db.select(User).filter_by(email=evaluator_email)).scalar_one_or_none()
     try:
@@ -95,8 +95,9 @@ def _demo_report(evaluator_email: str) -> None:
         db.session.rollback()
         click.echo(f"The demo report could not be generated ({type(error).__name__}: {error}); "
                    "sign in as the evaluator and use Reports > Generate.", err=True)
-        return
+        return False
     click.echo(f"Report edition {edition.number} generated ({edition.page_count} pages).")
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -78,7 +78,8 @@ def test_demo_without_its_report_still_works_and_a_later_run_makes_it(runner, mo
     assert db.session.scalar(db.select(db.func.count(ReportEdition.id))) == 0
     monkeypatch.undo()
     second = runner.invoke(args=["demo"])
-    assert "already exists" in second.output and "Report edition 1 generated" in second.output
+    assert "Demo evaluation already exists." in second.output
+    assert "Report edition 1 generated" in second.output
 
 
 def test_demo_shape(demo):
