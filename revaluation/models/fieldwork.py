@@ -56,7 +56,10 @@ class Wave(Base):
         enum_column(Anonymity, "wave_anonymity"), default=Anonymity.ANONYMOUS
     )
     consent_text: Mapped[str] = mapped_column(sa.Text, default="")
-    #: Bumped whenever consent_text changes; stored with each response.
+    #: The consent text in the instrument's other languages, {language code: text}; a
+    #: respondent answering in one of them reads (and agrees to) those words.
+    consent_translations: Mapped[dict] = mapped_column(default=dict)
+    #: Bumped whenever consent_text or a translation changes; stored with each response.
     consent_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -127,7 +130,10 @@ class ConsentVersion(Base):
     #: Equals Wave.consent_version while this is the wave's current text.
     version: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
-    #: SHA-256 (hex) of the UTF-8 text; stored with each response that agreed to it.
+    #: The same version's words in other languages, {language code: text}.
+    translations: Mapped[dict] = mapped_column(default=dict)
+    #: SHA-256 (hex) of the UTF-8 text; a response that agreed stores the hash of the words
+    #: it was shown (this one, or its language's translation).
     text_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

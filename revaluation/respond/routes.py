@@ -21,6 +21,7 @@ from revaluation.respond import assets, identity, my_answers, pages, preview
 from revaluation.respond.run import Run
 from revaluation.respond.views import language_choices
 from revaluation.services import responses
+from revaluation.services.consent import wave_words
 from revaluation.services.instruments import definition_of as _definition_of
 from revaluation.services.languages import N_, use_language
 from revaluation.services.secrets import normalise_code
@@ -260,7 +261,8 @@ def consent(rid: int):
                 "Nothing you entered has been kept. Thank you for your time."), run)
         error = _("Choose yes if you agree to take part, or no if you do not")
     return pages.render("respond/consent.html", run,
-                        page_title=_("Taking part"), consent_text=run.wave.consent_text,
+                        page_title=_("Taking part"),
+                        consent_text=wave_words(run.wave, run.response.language),
                         error=error, agreed=run.response.consent_given)
 
 

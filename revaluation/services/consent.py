@@ -4,6 +4,11 @@ A wave's consent text has a version number (``Wave.consent_version``). Each vers
 kept as a :class:`ConsentVersion` row with the SHA-256 of the text, and a response that agrees
 records the version and the hash. Changing the text of an open wave adds a version: people who
 already agreed keep theirs, people who arrive later see (and agree to) the new words.
+
+The text is written in the instrument's default language; ``Wave.consent_translations`` holds
+it in the instrument's other languages. A respondent answering in one of them reads that
+translation, and the hash kept with their response is the hash of the words they were shown.
+Changing the text or any translation makes a new version.
 """
 
 from __future__ import annotations
@@ -35,6 +40,23 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def words_for(text: str, translations: dict | None, language: str | None) -> str:
+    """The consent words a respondent answering in ``language`` reads: its translation when
+    there is one, else the text as written."""
+    translated = (translations or {}).get(language or "")
+    return translated if isinstance(translated, str) and translated.strip() else text
+
+
+def wave_words(wave: Wave, language: str | None) -> str:
+    """The wave's current consent words in ``language`` (see :func:`words_for`)."""
+    return words_for(wave.consent_text, wave.consent_translations, language)
+
+
+def version_words(version: ConsentVersion, language: str | None) -> str:
+    """A kept version's words in ``language`` (see :func:`words_for`)."""
+    return words_for(version.text, version.translations, language)
+
+
 def current_version(wave: Wave, *, author_id: int | None = None) -> ConsentVersion:
     """The row holding the wave's current consent words, created when missing (waves made
     before versions were kept, or drafts whose text changed before anyone saw it)."""
@@ -44,29 +66,48 @@ def current_version(wave: Wave, *, author_id: int | None = None) -> ConsentVersi
     if found is None:
         found = ConsentVersion(wave_id=wave.id, version=wave.consent_version,
                                text=wave.consent_text, text_hash=text_hash(wave.consent_text),
+                               translations=dict(wave.consent_translations or {}),
                                created_by_id=author_id)
         db.session.add(found)
         db.session.flush()
-    elif found.text != wave.consent_text:
+    elif (found.text != wave.consent_text
+          or (found.translations or {}) != (wave.consent_translations or {})):
         # A draft's text was edited in place (drafts have no responses): keep the row true.
         found.text, found.text_hash = wave.consent_text, text_hash(wave.consent_text)
+        found.translations = dict(wave.consent_translations or {})
         db.session.flush()
     return found
 
 
-def change_consent_text(wave: Wave, text: str, *, author_id: int | None = None) -> int | None:
+def change_consent_text(wave: Wave, text: str, *, translations: dict[str, str] | None = None,
+                        author_id: int | None = None) -> int | None:
     """Give an open (or draft) wave new consent words as a new version; returns the new version
-    number, or None when the words did not change. Closed waves keep what respondents saw."""
+    number, or None when the words did not change. Closed waves keep what respondents saw.
+
+    ``translations`` ({language code: text}, None: keep the current ones) replaces every
+    translation; an empty text removes that language's translation.
+    """
     text = text.strip()
     if wave.state is WaveState.CLOSED:
         raise StateError(f"Wave “{wave.name}” is closed; its consent text can no longer change.")
     if len(text) > MAX_CONSENT_LENGTH:
         raise ConsentError(f"Consent text: use at most {MAX_CONSENT_LENGTH:,} characters.")
-    if text == wave.consent_text:
+    if translations is None:
+        wanted = dict(wave.consent_translations or {})
+    else:
+        wanted = {code: words.strip() for code, words in translations.items() if words.strip()}
+    for code, words in wanted.items():
+        if len(words) > MAX_CONSENT_LENGTH:
+            raise ConsentError(f"Consent text ({code}): use at most {MAX_CONSENT_LENGTH:,} "
+                               "characters.")
+    if wanted and not text:
+        raise ConsentError("Write the consent text itself before its translations.")
+    if text == wave.consent_text and wanted == (wave.consent_translations or {}):
         return None
     current_version(wave)  # the old words stay on record before they are replaced
     wave.consent_version += 1
     wave.consent_text = text
+    wave.consent_translations = wanted
     added = current_version(wave, author_id=author_id)
     audit.record("wave.consent_change", evaluation_id=wave.evaluation_id, obj=wave,
                  version=added.version, text_hash=added.text_hash)
@@ -84,6 +125,8 @@ class VersionView:
     created_at: datetime | None
     responses: int
     current: bool
+    #: (language code, words, SHA-256 of the words) of each translation, by code.
+    translations: list[tuple[str, str, str]]
 
 
 def versions_of(wave: Wave) -> list[VersionView]:
@@ -100,7 +143,10 @@ def versions_of(wave: Wave) -> list[VersionView]:
         .order_by(ConsentVersion.version.desc())
     ).scalars()
     return [VersionView(v.version, v.text, v.text_hash, v.created_at, counts.get(v.version, 0),
-                        v.version == wave.consent_version) for v in rows]
+                        v.version == wave.consent_version,
+                        [(code, words, text_hash(words))
+                         for code, words in sorted((v.translations or {}).items())])
+            for v in rows]
 
 
 def agreed_text(response: Response) -> ConsentVersion | None:
@@ -113,12 +159,22 @@ def agreed_text(response: Response) -> ConsentVersion | None:
     ).scalar_one_or_none()
 
 
+def agreed_words(response: Response, version: ConsentVersion) -> str:
+    """The words of ``version`` this response agreed to: those whose hash it kept (they may be
+    a translation), else the words in the response's language."""
+    for words in (version.text, *(version.translations or {}).values()):
+        if response.consent_hash and text_hash(words) == response.consent_hash:
+            return words
+    return version_words(version, response.language)
+
+
 def record_agreement(response: Response, wave: Wave) -> None:
     """The respondent agreed to the wave's consent text as it stands now: keep the version,
-    the fingerprint of its words and the time."""
+    the fingerprint of the words they were shown (in their language) and the time."""
     response.consent_given = True
     response.consent_version = wave.consent_version
     if wave.consent_text.strip():
-        response.consent_hash = current_version(wave).text_hash
+        current_version(wave)
+        response.consent_hash = text_hash(wave_words(wave, response.language))
         response.consented_at = utcnow()
     db.session.flush()

@@ -77,7 +77,8 @@ def held_about(response: Response) -> Held:
         completed_at=response.completed_at,
         consent_version=response.consent_version if response.consent_given else None,
         consent_hash=response.consent_hash or (agreed.text_hash if agreed else None),
-        consent_text=agreed.text if agreed and agreed.text.strip() else None,
+        consent_text=(consent.agreed_words(response, agreed)
+                      if agreed and agreed.text.strip() else None),
         consented_at=response.consented_at,
         panel_code_given=response.panel_hash is not None,
         name=response.respondent_name if wave.anonymity is Anonymity.NAMED else None,

@@ -114,6 +114,8 @@ def seed_demo(*, members: int = 220, staff: int = 60, seed: int = 2026) -> DemoI
         consent_text=CONSENT_TEXT,
         closes_at=now + timedelta(days=21),
     )
+    for wave in (baseline, follow_up):  # the instrument is in English and Welsh
+        wave.consent_translations = {"cy": CONSENT_TEXT_CY}
     for invitation in follow_up.invitations:
         invitation.code = MEMBER_LINK_CODE if invitation.group == "member" else STAFF_LINK_CODE
     outcomes = _outcomes(evaluation, baseline, follow_up)
@@ -151,6 +153,13 @@ CONSENT_TEXT = (
     "This survey is part of an evaluation of Walk & Talk. Your answers are anonymous: we do "
     "not ask your name. If you choose to make a panel code, we store it scrambled so we can "
     "compare your answers over time without knowing who you are. You can stop at any time."
+)
+#: Our own Welsh translation, like the demo instrument's: to be checked by a fluent speaker.
+CONSENT_TEXT_CY = (
+    "Mae'r arolwg hwn yn rhan o werthusiad o Walk & Talk. Mae eich atebion yn ddienw: nid "
+    "ydym yn gofyn eich enw. Os byddwch yn dewis creu cod panel, rydym yn ei gadw wedi'i "
+    "sgramblo er mwyn i ni allu cymharu eich atebion dros amser heb wybod pwy ydych chi. "
+    "Gallwch stopio ar unrhyw adeg."
 )
 
 
