@@ -23,6 +23,7 @@ from revaluation.models import (
     Wave,
 )
 from revaluation.services import fieldwork, results_jobs
+from revaluation.services.instruments import definition_of
 
 
 def iso(moment) -> str | None:
@@ -59,6 +60,7 @@ def wave_json(wave: Wave) -> dict[str, Any]:
         "anonymity": str(wave.anonymity),
         "ask_panel_code": wave.ask_panel_code,
         "consent_required": bool(wave.consent_text.strip()),
+        "consent_translations": sorted(wave.consent_translations or {}),
         "opens_at": iso(wave.opens_at),
         "closes_at": iso(wave.closes_at),
         "opened_at": iso(wave.opened_at),
@@ -123,6 +125,7 @@ WAVE_FIELDS = {
     "anonymity": Field(str, choices=tuple(str(a) for a in Anonymity)),
     "ask_panel_code": Field(bool),
     "consent_text": Field(str, max_length=20_000),
+    "consent_translations": Field(dict, max_length=20),
 }
 
 
@@ -144,6 +147,7 @@ def create_wave(slug: str):
             {"field": "groups"},
         )
     version = _published_version(evaluation, body["instrument"], body.get("version"))
+    translations = _consent_translations(body, version)
     wave = fieldwork.create_wave(
         evaluation,
         version,
@@ -153,8 +157,34 @@ def create_wave(slug: str):
         ask_panel_code=bool(body.get("ask_panel_code")),
         consent_text=body.get("consent_text") or "",
     )
+    wave.consent_translations = translations
     db.session.commit()
     return wave_json(wave), 201
+
+
+def _consent_translations(body: dict[str, Any], version: InstrumentVersion) -> dict[str, str]:
+    """The consent text's translations from the body, checked against the instrument's
+    languages: {language code: text}, one per language other than the main one."""
+    given = body.get("consent_translations") or {}
+    definition = definition_of(version)
+    others = [code for code in definition.languages if code != definition.default_language]
+    for code, text in given.items():
+        if code not in others:
+            offered = ", ".join(others) or "none: the instrument has one language"
+            raise ApiError(422, "invalid_value",
+                           f"“consent_translations” has “{code}”, which is not one of the "
+                           f"instrument's other languages ({offered}).",
+                           {"field": "consent_translations", "languages": others})
+        if not isinstance(text, str) or len(text) > 20_000:
+            raise ApiError(422, "invalid_value",
+                           f"“consent_translations.{code}” must be text of at most 20000 "
+                           "characters.", {"field": f"consent_translations.{code}"})
+    kept = {code: text.strip() for code, text in given.items() if text.strip()}
+    if kept and not (body.get("consent_text") or "").strip():
+        raise ApiError(422, "invalid_value",
+                       "“consent_translations” needs “consent_text”, the text they translate.",
+                       {"field": "consent_translations"})
+    return kept
 
 
 def _is_group(name: str) -> bool:

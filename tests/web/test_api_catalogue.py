@@ -184,6 +184,23 @@ BAD_WAVES = [
         None,
     ),
     ({"name": "W\x00", "instrument": "pulse", "groups": ["a"]}, "invalid_text", None),
+    (
+        {"name": "W", "instrument": "pulse", "groups": ["a"], "consent_text": "Agree?",
+         "consent_translations": {"cy": "Cytuno?"}},  # pulse is in English only
+        "invalid_value",
+        None,
+    ),
+    (
+        {"name": "W", "instrument": "pulse", "groups": ["a"], "consent_translations": "cy"},
+        "invalid_type",
+        None,
+    ),
+    (
+        {"name": "W", "instrument": "pulse", "groups": ["a"],
+         "consent_translations": {"cy": "a\x00"}},
+        "invalid_text",
+        None,
+    ),
 ]
 
 
@@ -217,3 +234,54 @@ def test_malformed_bodies_get_json_errors(api, data, content_type, status, code)
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
     assert db.session.execute(db.select(db.func.count(InstrumentVersion.id))).scalar_one() == 0
+
+
+@pytest.fixture
+def bilingual(evaluation, owner):
+    """A published English and Welsh version of DEFINITION, instrument key "pulse-cy"."""
+    from revaluation.services import instruments
+    from surveys.formats import load_instrument
+
+    definition = copy.deepcopy(DEFINITION)
+    definition["key"], definition["languages"] = "pulse-cy", ["en", "cy"]
+
+    def both(node):
+        if isinstance(node, dict):
+            if set(node) == {"en"}:
+                node["cy"] = "(cy) " + node["en"]
+            for value in node.values():
+                both(value)
+        elif isinstance(node, list):
+            for value in node:
+                both(value)
+
+    both(definition)
+    version = instruments.create_instrument(evaluation, load_instrument(definition))
+    instruments.publish_version(version, owner.id)
+    db.session.commit()
+    return version
+
+
+def test_a_wave_gets_its_consent_in_each_language(api, bilingual):
+    body = {"name": "Bilingual", "instrument": "pulse-cy", "groups": ["member"],
+            "consent_text": "Do you agree?",
+            "consent_translations": {"cy": " Ydych chi'n cytuno? "}}
+    response = api.post("/evaluations/pulse-eval/waves", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["consent_translations"] == ["cy"]
+    wave = db.session.get(Wave, response.get_json()["id"])
+    assert wave.consent_translations == {"cy": "Ydych chi'n cytuno?"}
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"consent_translations": {"cy": "Ydych chi'n cytuno?"}}, "needs “consent_text”"),
+    ({"consent_text": "Agree?", "consent_translations": {"en": "Agree?"}},
+     "not one of the instrument's other languages (cy)"),
+    ({"consent_text": "Agree?", "consent_translations": {"cy": 5}}, "must be text"),
+])
+def test_bad_consent_translations_say_what_is_wrong(api, bilingual, extra, message):
+    body = {"name": "Bilingual", "instrument": "pulse-cy", "groups": ["member"], **extra}
+    response = api.post("/evaluations/pulse-eval/waves", json=body)
+    assert response.status_code == 422
+    assert message in response.get_json()["error"]["message"]
+    assert db.session.execute(db.select(db.func.count(Wave.id))).scalar_one() == 0
