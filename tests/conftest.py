@@ -103,13 +103,30 @@ def app(_schema, database_url, instance_path, app_config):
 
 
 def _empty_tables() -> None:
+    """Empty every table after a test, ids starting again at 1 (as SQLite does after a delete).
+
+    On PostgreSQL, TRUNCATE of every table costs about 150 ms a test (new files for each table);
+    a test touches a few tables, so only those holding rows are emptied, with DELETE, and their
+    id sequences restarted: one probe query, then a short transaction.
+    """
+    tables = db.metadata.sorted_tables
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(db.metadata.sorted_tables):
+        if conn.dialect.name != "postgresql":
+            for table in reversed(tables):
                 conn.execute(table.delete())
+            return
+        probe = sa.union_all(*(
+            sa.select(sa.literal(i)).where(sa.exists(sa.select(sa.literal(1)).select_from(t)))
+            for i, t in enumerate(tables)))
+        holding = {row[0] for row in conn.execute(probe)}
+        for index in sorted(holding, reverse=True):
+            table = tables[index]
+            conn.execute(table.delete())
+            if "id" in table.c and table.c.id.autoincrement is not False:
+                conn.execute(sa.text(
+                    "SELECT setval(pg_get_serial_sequence(:name, 'id'), 1, false) "
+                    "WHERE pg_get_serial_sequence(:name, 'id') IS NOT NULL"),
+                    {"name": f'"{table.name}"'})
 
 
 @pytest.fixture
