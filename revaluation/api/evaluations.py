@@ -23,7 +23,7 @@ from revaluation.models import (
     Wave,
 )
 from revaluation.services import fieldwork, results_jobs
-from revaluation.services.instruments import definition_of
+from revaluation.services.consent import translation_languages
 
 
 def iso(moment) -> str | None:
@@ -166,8 +166,7 @@ def _consent_translations(body: dict[str, Any], version: InstrumentVersion) -> d
     """The consent text's translations from the body, checked against the instrument's
     languages: {language code: text}, one per language other than the main one."""
     given = body.get("consent_translations") or {}
-    definition = definition_of(version)
-    others = [code for code in definition.languages if code != definition.default_language]
+    others = translation_languages(version)
     for code, text in given.items():
         if code not in others:
             offered = ", ".join(others) or "none: the instrument has one language"

@@ -17,7 +17,12 @@ from revaluation.extensions import db
 from revaluation.forms import Form
 from revaluation.models import StateError
 from revaluation.services import access, fieldwork
-from revaluation.services.consent import MAX_CONSENT_LENGTH, ConsentError, change_consent_text
+from revaluation.services.consent import (
+    MAX_CONSENT_LENGTH,
+    ConsentError,
+    change_consent_text,
+    translation_languages,
+)
 from revaluation.services.consent import versions_of as consent_versions
 from revaluation.services.instruments import definition_of
 from revaluation.services.languages import language_name
@@ -62,7 +67,7 @@ def wave_consent(slug: str, wave_id: int):
         abort(404)
     definition = definition_of(wave.instrument_version)
     main_language = definition.default_language
-    others = [code for code in definition.languages if code != main_language]
+    others = translation_languages(wave.instrument_version)
     form = _form_for(others)
     boxes = [(code, getattr(form, _translation_name(code))) for code in others]
     editable = str(wave.state) != "closed"

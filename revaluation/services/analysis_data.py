@@ -225,7 +225,7 @@ def load_wave(
     count for the questions they reached unless ``complete_only``.
     """
     with _collector_paused():
-        return _arrays(wave, read_wave(wave, complete_only=complete_only, keys=keys))
+        return _arrays(wave, _read_wave(wave, complete_only=complete_only, keys=keys))
 
 
 def _arrays(wave: Wave, rows: WaveRows) -> WaveData:

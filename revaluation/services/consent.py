@@ -21,9 +21,17 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from revaluation.extensions import db
-from revaluation.models import ConsentVersion, Response, StateError, Wave, WaveState
+from revaluation.models import (
+    ConsentVersion,
+    InstrumentVersion,
+    Response,
+    StateError,
+    Wave,
+    WaveState,
+)
 from revaluation.models.base import utcnow
 from revaluation.services import audit
+from revaluation.services.instruments import definition_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,13 @@ class ConsentError(ValueError):
 def text_hash(text: str) -> str:
     """SHA-256 (hex) of the consent text's UTF-8 bytes: a short, checkable fingerprint."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def translation_languages(version: InstrumentVersion) -> list[str]:
+    """The languages a consent text on ``version`` can be translated into: the instrument's
+    languages other than its default, in which the text itself is written."""
+    definition = definition_of(version)
+    return [code for code in definition.languages if code != definition.default_language]
 
 
 def words_for(text: str, translations: dict | None, language: str | None) -> str:
