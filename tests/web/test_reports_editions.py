@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-
 import pytest
 
 from revaluation.extensions import db
 from revaluation.models import AuditEvent, Job, JobStatus, ReportEdition
 from revaluation.reports import sources
-from tests.conftest import need
+from tests.web.calibration_fixtures import redis_url_fixture  # noqa: F401  (redis_url)
 from tests.web.reports_fixtures import people_and_edition
 
 
@@ -100,30 +95,6 @@ def test_a_failing_job_says_so_and_can_be_retried(client, auth, setup, monkeypat
     db.session.refresh(job)
     assert job.status is JobStatus.DONE and job.attempts == 2
     assert [e.number for e in editions()] == [1, 2]
-
-
-@pytest.fixture
-def redis_url():
-    need(shutil.which("redis-server") is not None, "redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    from redis import Redis
-
-    for _ in range(50):
-        try:
-            Redis.from_url(url).ping()
-            break
-        except Exception:
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=5)
 
 
 def test_with_redis_the_job_waits_for_a_worker_then_finishes(
