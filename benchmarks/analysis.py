@@ -6,7 +6,10 @@ then, on each database, prints side by side:
 - read: the loader's own queries (``analysis_data.read_wave`` for every wave), rows fetched,
   nothing computed; and, for comparison, a plain ORM select of every answer;
 - full analysis: ``compute_results`` (loading + every outcome, wave, group, question and
-  scale), never served from the results cache, and its ratio to the read (target: within 2x);
+  scale), never served from the results cache, with the analysis store emptied first so every
+  answer is read, and its ratio to the read (target: within 2x);
+- the full analysis again with the analysis store's snapshots current (what an analysis costs
+  once the store has followed the answers as they arrived);
 - the same results read back from the results cache (what every later page or report pays);
 - peak memory: the growth of the process's peak RSS during the timed run, and the peak traced
   by tracemalloc in a second, untimed run (tracemalloc slows Python down).
@@ -156,6 +159,14 @@ def _bulk(rows: list[tuple]) -> None:
                         [(*r[:4], r[4].isoformat(sep=" ")) for r in rows])
 
 
+def _forget_store() -> None:
+    from revaluation.extensions import db
+    from revaluation.models import WaveSnapshot
+
+    db.session.execute(sa.delete(WaveSnapshot))
+    db.session.commit()
+
+
 def _read_only(evaluation) -> int:
     """Run the loader's queries for every wave and fetch their rows, computing nothing."""
     from revaluation.services.analysis_data import read_wave
@@ -242,6 +253,7 @@ def run(url: str, responses: int, rounds: int = 1) -> None:
             db.session.expire_all()
             rows, wall, cpu = clock.run(_read_only, evaluation)
             reads.append((wall, cpu))
+            _forget_store()  # every answer read again: the analysis store starts empty
             db.session.expire_all()
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             results, wall, cpu = clock.run(compute_results, evaluation)
@@ -249,10 +261,14 @@ def run(url: str, responses: int, rounds: int = 1) -> None:
             fulls.append((wall, cpu))
         read, read_cpu = min(w for w, _ in reads), min(c for _, c in reads)
         full, full_cpu = min(w for w, _ in fulls), min(c for _, c in fulls)
+        db.session.expire_all()
+        stored, stored_wall, stored_cpu = clock.run(compute_results, evaluation)
+        assert stored["outcomes"] == results["outcomes"], "the store's results differ"
         reuse_or_compute(evaluation, None, None, lambda: results)  # keep what was computed
         db.session.expire_all()
         kept, kept_wall, kept_cpu = clock.run(evaluation_results, evaluation)
         assert kept["outcomes"] == results["outcomes"], "the kept results differ"
+        _forget_store()
         db.session.expire_all()
         tracemalloc.start()
         compute_results(evaluation)
@@ -271,6 +287,8 @@ def run(url: str, responses: int, rounds: int = 1) -> None:
               f"{full / read:.2f}x the loader's read ({full_cpu / read_cpu:.2f}x in cpu), "
               f"{full / plain:.2f}x the plain select ({full_cpu / plain_cpu:.2f}x in cpu); "
               f"target within 2x")
+        print(f"  full analysis again, answers from the analysis store (snapshots current): "
+              f"{stored_wall:.2f} s (cpu {stored_cpu:.2f} s)")
         print(f"  the same results read back from the results cache: {kept_wall:.2f} s "
               f"(cpu {kept_cpu:.2f} s)")
         print(f"  memory: peak traced {peak / 2**20:,.0f} MiB, peak RSS growth "

@@ -17,7 +17,7 @@ import numpy as np
 
 from .intervals import Estimate, guarded, mean_ci, median_ci, proportion_ci
 from .suppression import SMALL_CELL_THRESHOLD, public_count, suppress_counts, suppression_reason
-from .values import as_float_array, is_missing, json_number, split_by
+from .values import as_float_array, blank_text, is_missing, json_number, split_by
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _split_answers(
         blank = np.isnan(values)
         return values[~blank], int(blank.sum()), 0
     if isinstance(values, np.ndarray) and values.dtype.kind == "U":
-        blank = np.char.strip(values) == ""
+        blank = blank_text(values)
         flagged = np.isin(values, list(codes)) if codes else np.zeros(len(values), dtype=bool)
         return values[~blank & ~flagged], int(blank.sum()), int(flagged.sum())
     kept: list[Any] = []
@@ -185,16 +185,60 @@ def describe_numeric(
     )
 
 
-def _ordinal_numbers(kept: np.ndarray) -> np.ndarray:
+def _ordinal_numbers(kept: np.ndarray, hits: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Numeric choice values of a text array; all ``NaN`` when any value is not a number.
 
-    Each distinct value is parsed once (a Likert item has a handful), not each answer.
+    Each distinct value is parsed once (a Likert item has a handful), not each answer; ``hits``
+    (value -> where it was answered, from :func:`_text_tally`) saves finding them again.
     """
-    distinct, where = np.unique(kept, return_inverse=True)
+    if hits is None:
+        distinct, where = np.unique(kept, return_inverse=True)
+        try:
+            return distinct.astype(float)[where.reshape(-1)]
+        except ValueError:
+            return np.full(len(kept), np.nan)
     try:
-        return distinct.astype(float)[where.reshape(-1)]
+        numbers = {value: float(value) for value in hits}
     except ValueError:
         return np.full(len(kept), np.nan)
+    if kept.dtype.itemsize == 4 and kept.flags.c_contiguous and len(kept):
+        # One-character answers: each code point looked up in a small table.
+        points = kept.view(np.uint32)
+        table = np.full(int(points.max()) + 1, np.nan)
+        for value, number in numbers.items():
+            table[ord(value)] = number
+        return table[points]
+    out = np.empty(len(kept))
+    for value, where in hits.items():
+        out[where] = numbers[value]
+    return out
+
+
+def _text_tally(kept: np.ndarray, keys: Sequence[str]) -> tuple[dict[str, int],
+                                                                dict[str, np.ndarray]]:
+    """(count per answer, where each answer is) of a text array: the known choices found by
+    comparison (a few fast passes, where sorting 100,000 strings is slow), anything else
+    counted as np.unique finds it. Answers other than the choices come in first-seen order."""
+    tally: dict[str, int] = {}
+    hits: dict[str, np.ndarray] = {}
+    matched = np.zeros(len(kept), dtype=bool)
+    # One-character answers (a five-point item's "1".."5") compared as code points.
+    points = kept.view(np.uint32) if kept.dtype.itemsize == 4 and kept.flags.c_contiguous \
+        else None
+    for key in dict.fromkeys(keys):
+        where = points == ord(key) if points is not None and len(key) == 1 else kept == key
+        count = int(np.count_nonzero(where))
+        if count:
+            tally[key], hits[key] = count, where
+            matched |= where
+    rest = kept[~matched]
+    if len(rest):
+        found, first, found_counts = np.unique(rest, return_index=True, return_counts=True)
+        for i in np.argsort(first):
+            value = str(found[i])
+            tally[value] = int(found_counts[i])
+            hits[value] = kept == value
+    return tally, hits
 
 
 def _format_number(value: float) -> str:
@@ -220,10 +264,9 @@ def describe_categorical(
     kept, missing, ns = _split_answers(values, nonsubstantive)
     missing, ns = missing - nonsubstantive_count, ns + nonsubstantive_count
     text_array = isinstance(kept, np.ndarray) and kept.dtype.kind == "U"
+    hits = None
     if text_array:
-        # Counted in C; the dict keeps Counter's order (first seen first).
-        found, first, found_counts = np.unique(kept, return_index=True, return_counts=True)
-        tally = {str(found[i]): int(found_counts[i]) for i in np.argsort(first)}
+        tally, hits = _text_tally(kept, [str(value) for value, _ in choices])
         answered = len(kept)
     else:
         answers = [str(value) for value in kept]
@@ -238,7 +281,7 @@ def describe_categorical(
     sd = None
     reason = _no_answer_reason(answered)
     if ordinal:
-        numbers = _ordinal_numbers(kept) if text_array else as_float_array(answers)
+        numbers = _ordinal_numbers(kept, hits) if text_array else as_float_array(answers)
         if np.isnan(numbers).any():
             reason = reason or "answers are not numeric, so no mean or median is given"
         else:

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from .intervals import Estimate, undefined
+from .ranks import counted, counts_on, signed_rank_sums, u_statistic
 from .values import CONFIDENCE
 
 BOOTSTRAP_SEED = 20240601
@@ -119,11 +120,13 @@ def matched_pairs_rank_biserial(
     nonzero = differences[differences != 0]
     if len(nonzero) == 0:
         return undefined(method, "no pair changed: the rank-biserial correlation is undefined")
-    value = float(_matched_rbc(differences.reshape(-1, 1))[0])
+    # T+ and T- from counts of the distinct differences: the ranked form's value, unranked.
+    positive, negative, _ = signed_rank_sums(*counted(nonzero))
+    value = (positive - negative) / (positive + negative)
     if len(differences) < 2:
         return Estimate(value, None, None, method, "one pair: no interval can be computed")
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    distinct, counts = np.unique(differences, return_counts=True)
+    distinct, counts = counted(differences)
     if len(differences) > COUNT_BOOTSTRAP_FROM and len(distinct) <= COUNT_BOOTSTRAP_MAX_VALUES:
         resampled = rng.multinomial(len(differences), counts / counts.sum(), BOOTSTRAP_RESAMPLES)
         return Estimate(value, *_percentile(_matched_rbc_counts(distinct, resampled.T),
@@ -174,16 +177,14 @@ def rank_biserial(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE) 
     method = f"rank-biserial correlation from Mann-Whitney U; {BOOTSTRAP_NOTE}"
     if len(a) == 0 or len(b) == 0:
         return undefined(method, "a group has no answers")
-    value = float(_independent_rbc(a.reshape(-1, 1), b.reshape(-1, 1))[0])
+    # U from counts of the distinct values: the rank-sum form's value, without ranking.
+    distinct = counted(np.concatenate([a, b]))[0]
+    count_a, count_b = counts_on(distinct, a), counts_on(distinct, b)
+    value = 2 * u_statistic(count_a, count_b) / (len(a) * len(b)) - 1
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    distinct = np.unique(np.concatenate([a, b]))
     if len(a) + len(b) > COUNT_BOOTSTRAP_FROM and len(distinct) <= COUNT_BOOTSTRAP_MAX_VALUES:
-        count_a = np.searchsorted(distinct, a)
-        count_b = np.searchsorted(distinct, b)
-        p_a = np.bincount(count_a, minlength=len(distinct)) / len(a)
-        p_b = np.bincount(count_b, minlength=len(distinct)) / len(b)
-        resampled_a = rng.multinomial(len(a), p_a, BOOTSTRAP_RESAMPLES).T
-        resampled_b = rng.multinomial(len(b), p_b, BOOTSTRAP_RESAMPLES).T
+        resampled_a = rng.multinomial(len(a), count_a / len(a), BOOTSTRAP_RESAMPLES).T
+        resampled_b = rng.multinomial(len(b), count_b / len(b), BOOTSTRAP_RESAMPLES).T
         return Estimate(value, *_percentile(_independent_rbc_counts(resampled_a, resampled_b),
                                             confidence), method)
     resample_a = a[rng.integers(0, len(a), size=(len(a), BOOTSTRAP_RESAMPLES))]

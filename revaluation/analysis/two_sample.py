@@ -29,8 +29,9 @@ from .intervals import (
     paired_mean_difference_ci,
     welch_mean_difference_ci,
 )
+from .ranks import mann_whitney, wilcoxon
 from .suppression import SMALL_CELL_THRESHOLD
-from .values import CONFIDENCE, as_float_array, finite, is_missing
+from .values import CONFIDENCE, as_float_array, blank_text, finite, is_missing
 
 
 def clean_categories(values: Sequence[Any] | np.ndarray) -> np.ndarray:
@@ -42,7 +43,14 @@ def clean_categories(values: Sequence[Any] | np.ndarray) -> np.ndarray:
         values = values.astype(str)
     if isinstance(values, np.ndarray) and values.dtype.kind == "U":
         # Text arrays from the loaders, "" for missing: vectorised, and kept as text arrays.
-        return values[np.char.strip(values) != ""]
+        return values[~blank_text(values)]
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.ndim == 1:
+        # Coded answers (an outcome's 0/1 indicator): each distinct number written once.
+        kept = values[~np.isnan(values)]
+        distinct, where = np.unique(kept, return_inverse=True)
+        names = [str(int(v)) if float(v).is_integer() else str(v) for v in distinct.tolist()]
+        return np.array(names, dtype=str)[where.reshape(-1)] if len(kept) \
+            else np.array([], dtype=str)
     kept = []
     for value in np.asarray(values, dtype=object).ravel():
         if is_missing(value):
@@ -186,16 +194,16 @@ def compare_paired(
             effects=(effect,),
             reason="no pair changed: the signed-rank test has nothing to compare",
         )
-    result = stats.wilcoxon(differences, zero_method="wilcox")
+    statistic, p_value = wilcoxon(differences)
     return _result(
         choice,
         True,
         labels,
         ns,
         threshold,
-        float(result.statistic),
+        statistic,
         None,
-        float(result.pvalue),
+        p_value,
         (effect,),
         "zero differences dropped before ranking (zero_method='wilcox')",
     )
@@ -318,15 +326,15 @@ def compare_independent(
             effects=(effect,),
             reason="every answer is the same: there is nothing to compare",
         )
-    result = stats.mannwhitneyu(first, second, alternative="two-sided")
+    statistic, p_value = mann_whitney(first, second)
     return _result(
         choice,
         False,
         labels,
         ns,
         threshold,
-        float(result.statistic),
+        statistic,
         None,
-        float(result.pvalue),
+        p_value,
         (effect,),
     )

@@ -25,6 +25,26 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+#: For each code point up to the last white-space one, whether ``str.isspace`` accepts it.
+_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=bool)
+
+
+def blank_text(values: np.ndarray) -> np.ndarray:
+    """Where a text array (numpy ``str`` dtype) holds "" or only white space.
+
+    The same as ``np.char.strip(values) == ""``, but only answers that start with white space
+    are stripped: a large array of choice values is checked without copying every string.
+    """
+    blank = values == ""
+    if values.dtype.itemsize == 0 or not len(values):
+        return blank
+    first = np.ascontiguousarray(values).view(np.uint32).reshape(len(values), -1)[:, 0]
+    maybe = _SPACE[np.minimum(first, len(_SPACE) - 1)] & (first < len(_SPACE)) & ~blank
+    if maybe.any():
+        blank[maybe] = np.char.strip(values[maybe]) == ""
+    return blank
+
+
 def as_float_array(values: Iterable[Any] | np.ndarray) -> np.ndarray:
     """Return the answers as a 1-D float array, ``NaN`` marking missing or non-numeric answers."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":

@@ -54,7 +54,7 @@ from revaluation.models.reports import (
     StoredFile,
 )
 from revaluation.models.responses import Answer, Response, ResponseStatus
-from revaluation.models.results import ResultsCache
+from revaluation.models.results import ResultsCache, WaveSnapshot
 from revaluation.models.users import ApiToken, LoginThrottle, User
 
 __all__ = [
@@ -111,5 +111,6 @@ __all__ = [
     "Visibility",
     "Vote",
     "Wave",
+    "WaveSnapshot",
     "WaveState",
 ]

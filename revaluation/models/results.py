@@ -31,3 +31,21 @@ class ResultsCache(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("evaluation_id", "filters"),)
+
+
+class WaveSnapshot(Base):
+    """One wave's analysable answers as arrays, with each response's change stamp, so the
+    next analysis reads only what changed (see :mod:`revaluation.services.analysis_store`)."""
+
+    __tablename__ = "wave_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("wave.id", ondelete="CASCADE"), unique=True
+    )
+    #: SHA-256 of the snapshot format, the loader's code and the wave's instrument version.
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    responses: Mapped[int] = mapped_column(default=0)
+    #: The arrays, in numpy's ``.npz`` format (no pickled objects).
+    payload: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)

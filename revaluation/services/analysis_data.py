@@ -91,7 +91,7 @@ def _positions(response_ids: np.ndarray, ids: Iterable[int]) -> np.ndarray:
 
 
 def _answers(wave_id: int, keys: list[str], columns: Sequence[Any], statuses, *,
-             plain: bool = False) -> list[Any]:
+             plain: bool = False, ids: Sequence[int] | None = None) -> list[Any]:
     """Rows of ``columns`` for the wave's answers to ``keys``: one set-based query.
 
     With ``plain``, the rows are the driver's own tuples, taken from the DBAPI cursor: for
@@ -106,6 +106,8 @@ def _answers(wave_id: int, keys: list[str], columns: Sequence[Any], statuses, *,
     )
     if statuses is not None:
         query = query.where(Response.status.in_(statuses))
+    if ids is not None:
+        query = query.where(Response.id.in_(ids))
     return _fetch(query, plain=plain)
 
 
@@ -172,7 +174,10 @@ def read_wave(
         return _read_wave(wave, complete_only=complete_only, keys=keys)
 
 
-def _read_wave(wave: Wave, *, complete_only: bool, keys: Iterable[str] | None) -> WaveRows:
+def _read_wave(wave: Wave, *, complete_only: bool, keys: Iterable[str] | None,
+               ids: Sequence[int] | None = None) -> WaveRows:
+    """The loader's queries; ``ids`` limits them to those responses (the analysis store reads
+    only the responses that changed since its snapshot)."""
     instrument = definition_of(wave.instrument_version)
     statuses = [ResponseStatus.COMPLETE] if complete_only else None
     query = sa.select(Response.id, Response.group, Response.panel_hash, Response.status).where(
@@ -180,6 +185,9 @@ def _read_wave(wave: Wave, *, complete_only: bool, keys: Iterable[str] | None) -
     )
     if statuses:
         query = query.where(Response.status.in_(statuses))
+    if ids is not None:
+        ids = [int(i) for i in ids]
+        query = query.where(Response.id.in_(ids))
     # Plain tuples: the status arrives as its stored text, which equals the enum member.
     responses = _fetch(query.order_by(Response.id), plain=True)
     wanted = set(keys) if keys is not None else None
@@ -206,10 +214,11 @@ def _read_wave(wave: Wave, *, complete_only: bool, keys: Iterable[str] | None) -
         )
         rows.answers = _answers(wave.id, single, (position, Answer.response_id, Answer.number,
                                                   text_column, no_number_data), statuses,
-                                plain=True)
+                                plain=True, ids=ids)
     if responses and multiple:
         rows.multiple = _answers(wave.id, multiple,
-                                 (Answer.question_key, Answer.response_id, Answer.data), statuses)
+                                 (Answer.question_key, Answer.response_id, Answer.data), statuses,
+                                 ids=ids)
     return rows
 
 

@@ -29,6 +29,7 @@ from revaluation.models import (
     ValueItem,
     ValueReaction,
     Wave,
+    WaveSnapshot,
 )
 from revaluation.models.participation import story_tagging
 from revaluation.services import audit
@@ -86,6 +87,9 @@ def _delete_batch(ids: list[int]) -> Erased:
         _leave_rounds({e for _s, e in story_ids}, set(stories))
         db.session.execute(sa.delete(Story).where(Story.id.in_(stories)))
     answers = db.session.execute(sa.delete(Answer).where(Answer.response_id.in_(ids))).rowcount
+    # The analysis store's copies of these answers go with them, not at the next analysis.
+    waves = sa.select(Response.wave_id).where(Response.id.in_(ids)).distinct()
+    db.session.execute(sa.delete(WaveSnapshot).where(WaveSnapshot.wave_id.in_(waves)))
     responses = db.session.execute(sa.delete(Response).where(Response.id.in_(ids))).rowcount
     return Erased(responses or 0, answers or 0, len(stories))
 

@@ -20,7 +20,8 @@ import numpy as np
 from revaluation.analysis import json_safe
 from revaluation.models import Evaluation, Wave, WaveState
 from revaluation.services import adaptive_scores
-from revaluation.services.analysis_data import WaveData, load_wave, scale_scores
+from revaluation.services.analysis_data import WaveData, scale_scores
+from revaluation.services.analysis_store import load_wave
 from revaluation.services.results_cache import reuse_or_compute
 from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries, outcome_specs
 from revaluation.services.results_questions import QuestionTables
@@ -213,7 +214,7 @@ def _wave_row(wave: Wave, data: WaveData, rows: np.ndarray, threshold: int) -> d
         "responses": public_count(int(rows.sum()), threshold),
         "complete": public_count(int((rows & data.complete).sum()), threshold),
         "panel_linked": public_count(
-            int(sum(1 for p in data.panel[rows] if p is not None)), threshold
+            int(np.count_nonzero(np.not_equal(data.panel[rows], None))), threshold
         ),
     }
 

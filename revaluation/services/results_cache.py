@@ -52,7 +52,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 #: Source whose change must invalidate every kept result.
 _CODE = ("revaluation/analysis", "surveys", "revaluation/services/results.py",
          "revaluation/services/results_outcomes.py", "revaluation/services/results_questions.py",
-         "revaluation/services/analysis_data.py", "revaluation/services/results_cache.py")
+         "revaluation/services/analysis_data.py", "revaluation/services/analysis_store.py",
+         "revaluation/services/results_cache.py")
 
 
 @event.listens_for(Session, "after_flush")

@@ -27,6 +27,7 @@ from revaluation.analysis import (
 from revaluation.analysis.suppression import public_count
 from revaluation.models import Evaluation
 from revaluation.services.analysis_data import WaveData
+from revaluation.services.concurrency import map_in_threads
 
 KINDS = {"mean": "continuous", "median": "ordinal", "proportion": "binary"}
 
@@ -228,7 +229,8 @@ def outcome_entries(
                                           {e["key"] for e in current}]
     entries: list[dict[str, Any]] = []
     results, original_results, comparisons = [], [], []
-    for key in keys:
+
+    def measured_outcome(key: str):
         entry = next((e for e in current if e["key"] == key), None)
         base = entry or {**original[key], "active": False}
         result, measured, source = _measure(base, inputs, included)
@@ -236,6 +238,12 @@ def outcome_entries(
         found = _comparisons(base, inputs, included, measured)
         first = original.get(key)
         first_result = _measure(first, inputs, included)[0] if first else None
+        return key, entry, base, result, measured, source, by_wave, by_group, found, first, \
+            first_result
+
+    # Outcomes are independent of each other: measured side by side, assembled in order.
+    for (key, entry, base, result, measured, source, by_wave, by_group, found, first,
+         first_result) in map_in_threads(measured_outcome, keys):
         results.append(result)
         original_results.append(first_result)
         comparisons.extend((len(entries), c) for c in found)

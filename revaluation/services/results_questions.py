@@ -30,6 +30,7 @@ from revaluation.services.analysis_data import (
     scale_items,
     scale_scores,
 )
+from revaluation.services.concurrency import map_in_threads
 from surveys.types import get_type
 
 
@@ -113,28 +114,36 @@ class QuestionTables:
         # Row masks and panel pairs are the same for every question: found once per wave.
         group_rows = {group: rows & (data.groups == group) for group in present}
         pairs = self._pairs(first, data, rows) if first is not None else None
+        work = []
         for family, questions in families.items():
             for question in questions:
                 meta = self._questions.get(question.key)
                 if meta is None:
                     meta = self._questions[question.key] = _meta(question, data.instrument,
                                                                  family)
-                wave = {"wave_id": data.wave_id, "wave": data.name}
-                meta.by_wave.append({**wave, "summary": self._summary(meta, data, rows)})
-                for group, part in group_rows.items():
-                    meta.by_group.append({**wave, "group": group,
-                                          "summary": self._summary(meta, data, part)})
-                if meta.kind == "none":
-                    continue
-                values = self._values(meta, data)
-                if first is not None and question.key in first.numbers:
-                    self._compare_waves(meta, first, data, rows, pairs)
-                if len(present) >= 2:
-                    result = compare_groups(
-                        {g: values[part] for g, part in group_rows.items()}, meta.kind,
-                        threshold=self.threshold)
-                    meta.comparisons.append(
-                        ("groups", f"Between groups in {data.name}", [data.wave_id], result))
+                work.append((question, meta))
+
+        def one(item) -> None:
+            question, meta = item
+            wave = {"wave_id": data.wave_id, "wave": data.name}
+            meta.by_wave.append({**wave, "summary": self._summary(meta, data, rows)})
+            for group, part in group_rows.items():
+                meta.by_group.append({**wave, "group": group,
+                                      "summary": self._summary(meta, data, part)})
+            if meta.kind == "none":
+                return
+            values = self._values(meta, data)
+            if first is not None and question.key in first.numbers:
+                self._compare_waves(meta, first, data, rows, pairs)
+            if len(present) >= 2:
+                result = compare_groups(
+                    {g: values[part] for g, part in group_rows.items()}, meta.kind,
+                    threshold=self.threshold)
+                meta.comparisons.append(
+                    ("groups", f"Between groups in {data.name}", [data.wave_id], result))
+
+        # Each question's tables go to its own entry: computed side by side, same numbers.
+        map_in_threads(one, work)
         for scale in data.instrument.scales:
             self._add_scale(scale, data, rows)
 
