@@ -1,11 +1,12 @@
-"""wave snapshots for the analysis store
+"""wave snapshots for the analysis store; response indexes for change summaries and panel counts
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-30 11:00:00
 
 Each wave's analysable answers kept as arrays with every response's change stamp, so an
-analysis reads only the responses that changed since the last one.
+analysis reads only the responses that changed since the last one; two indexes so each wave's
+change summary and its panel-linked counts are read from an index alone.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -30,7 +31,15 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wave_snapshot")),
         sa.UniqueConstraint("wave_id", name=op.f("uq_wave_snapshot_wave_id")),
     )
+    with op.batch_alter_table("response") as batch:
+        batch.create_index("ix_response_wave_updated", ["wave_id", "updated_at"])
+        batch.create_index("ix_response_wave_group_panel", ["wave_id", "group"],
+                           sqlite_where=sa.text("panel_hash IS NOT NULL"),
+                           postgresql_where=sa.text("panel_hash IS NOT NULL"))
 
 
 def downgrade():
+    with op.batch_alter_table("response") as batch:
+        batch.drop_index("ix_response_wave_group_panel")
+        batch.drop_index("ix_response_wave_updated")
     op.drop_table("wave_snapshot")

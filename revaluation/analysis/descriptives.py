@@ -17,7 +17,7 @@ import numpy as np
 
 from .intervals import Estimate, guarded, mean_ci, median_ci, proportion_ci
 from .suppression import SMALL_CELL_THRESHOLD, public_count, suppress_counts, suppression_reason
-from .values import as_float_array, blank_text, is_missing, json_number, split_by
+from .values import as_float_array, blank_text, is_missing, json_number, split_by, text_counts
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,11 @@ def describe_numeric(
     hidden = (False, False)
     if scale_points is not None:
         points = [float(point) for point in scale_points]
-        extra = sorted(set(np.unique(numbers).tolist()) - set(points))
+        found, found_counts = np.unique(numbers, return_counts=True)
+        tally = dict(zip(found.tolist(), found_counts.tolist(), strict=True))
+        extra = sorted(set(tally) - set(points))
         keys = [_format_number(point) for point in [*points, *extra]]
-        counts = [int(np.sum(numbers == point)) for point in [*points, *extra]]
+        counts = [int(tally.get(point, 0)) for point in [*points, *extra]]
         distribution, hidden = _distribution(keys, {}, counts, ns, missing, threshold)
     else:
         hidden = tuple(bool(x) for x in suppress_counts([len(numbers), ns, missing], threshold)[1:])
@@ -232,12 +234,9 @@ def _text_tally(kept: np.ndarray, keys: Sequence[str]) -> tuple[dict[str, int],
             tally[key], hits[key] = count, where
             matched |= where
     rest = kept[~matched]
-    if len(rest):
-        found, first, found_counts = np.unique(rest, return_index=True, return_counts=True)
-        for i in np.argsort(first):
-            value = str(found[i])
-            tally[value] = int(found_counts[i])
-            hits[value] = kept == value
+    for value, count in text_counts(rest).items():
+        tally[value] = count
+        hits[value] = kept == value
     return tally, hits
 
 

@@ -31,7 +31,7 @@ from .intervals import (
 )
 from .ranks import mann_whitney, wilcoxon
 from .suppression import SMALL_CELL_THRESHOLD
-from .values import CONFIDENCE, as_float_array, blank_text, finite, is_missing
+from .values import CONFIDENCE, as_float_array, blank_text, finite, is_missing, text_counts
 
 
 def clean_categories(values: Sequence[Any] | np.ndarray) -> np.ndarray:
@@ -211,10 +211,13 @@ def compare_paired(
 
 def _table(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]:
     if all(isinstance(values, np.ndarray) and values.dtype.kind == "U" for values in groups):
-        # Text arrays (what clean_categories gives): the categories found without a Python loop.
-        categories = sorted(set().union(*(np.unique(values).tolist() for values in groups)))
-    else:
-        categories = sorted({str(value) for values in groups for value in values})
+        # Text arrays (what clean_categories gives): counted without sorting the answers.
+        tallies = [text_counts(values) for values in groups]
+        categories = sorted(set().union(*tallies))
+        table = np.array([[tally.get(category, 0) for category in categories]
+                          for tally in tallies], dtype=float)
+        return table, categories
+    categories = sorted({str(value) for values in groups for value in values})
     table = np.array(
         [[int(np.sum(values == category)) for category in categories] for values in groups],
         dtype=float,
@@ -251,7 +254,8 @@ def categorical_table_test(
             p for p in ("some expected counts are below 5: the p-value is approximate", note) if p
         )
     if len(groups) == 2 and set(categories) <= {"0", "1"}:
-        ones = [int(np.sum(values == "1")) for values in groups]
+        ones = [int(table[index, categories.index("1")]) if "1" in categories else 0
+                for index in range(len(groups))]
         effects.append(newcombe_difference_ci(ones[0], ns[0], ones[1], ns[1]))
     return _result(
         test_choice,

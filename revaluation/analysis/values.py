@@ -45,6 +45,32 @@ def blank_text(values: np.ndarray) -> np.ndarray:
     return blank
 
 
+#: Distinct answers found one by one before :func:`text_counts` lets np.unique sort the rest.
+_PEEL_AT_MOST = 24
+
+
+def text_counts(values: np.ndarray) -> dict[str, int]:
+    """How often each distinct string of a text array occurs, in first-seen order.
+
+    Survey answers are a few distinct choice values, so each is found and counted with one
+    vectorised comparison over the answers not yet matched, where sorting every string (what
+    np.unique does) is slow; after many distinct values, np.unique counts the rest.
+    """
+    counts: dict[str, int] = {}
+    rest = values
+    while len(rest):
+        if len(counts) >= _PEEL_AT_MOST:
+            found, first, found_counts = np.unique(rest, return_index=True, return_counts=True)
+            for i in np.argsort(first):
+                counts[str(found[i])] = int(found_counts[i])
+            break
+        value = rest[0]
+        same = rest == value
+        counts[str(value)] = int(np.count_nonzero(same))
+        rest = rest[~same]
+    return counts
+
+
 def as_float_array(values: Iterable[Any] | np.ndarray) -> np.ndarray:
     """Return the answers as a 1-D float array, ``NaN`` marking missing or non-numeric answers."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
@@ -84,7 +110,18 @@ def json_number(value: Any) -> float | int | None:
 
 def json_safe(value: Any) -> Any:
     """Recursively convert results to JSON types: numbers without NaN, lists, dicts and strings."""
-    if value is None or isinstance(value, str):
+    # The plain types a results structure is mostly made of, recognised by their exact type
+    # first (a large evaluation's results hold tens of thousands of them).
+    kind = type(value)
+    if kind is dict:
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [json_safe(item) for item in value]
+    if kind is str or value is None or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
         return value
     if isinstance(value, bool | np.bool_):
         return bool(value)

@@ -62,6 +62,13 @@ class Response(Base):
             "(status = 'complete') = (completed_at IS NOT NULL)", name="complete_has_date"
         ),
         sa.Index("ix_response_wave_status_group", "wave_id", "status", "group"),
+        # Each wave's (count, id sum, latest change), the results' data version and the analysis
+        # store's summary, read from the index alone.
+        sa.Index("ix_response_wave_updated", "wave_id", "updated_at"),
+        # Panel-linked responses per wave and group, counted from the index alone.
+        sa.Index("ix_response_wave_group_panel", "wave_id", "group",
+                 sqlite_where=sa.text("panel_hash IS NOT NULL"),
+                 postgresql_where=sa.text("panel_hash IS NOT NULL")),
     )
 
 

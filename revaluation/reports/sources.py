@@ -185,20 +185,29 @@ def fieldwork_counts(
     per wave and group (raw counts: :mod:`revaluation.reports.data` suppresses small cells)."""
     if not wave_ids:
         return []
-    responses = sa.select(
-        Response.wave_id,
-        Response.group,
-        sa.func.count(Response.id),
-        sa.func.count(Response.id).filter(Response.status == ResponseStatus.COMPLETE),
-        sa.func.count(Response.id).filter(Response.panel_hash.is_not(None)),
-    ).where(Response.wave_id.in_(wave_ids))
+    # Two narrow queries, each answered from an index alone: responses by status, and the
+    # panel-linked ones (a partial index), per wave and group.
+    by_status = sa.select(Response.wave_id, Response.group, Response.status,
+                          sa.func.count()).where(Response.wave_id.in_(wave_ids))
+    linked = sa.select(Response.wave_id, Response.group, sa.func.count()).where(
+        Response.wave_id.in_(wave_ids), Response.panel_hash.is_not(None))
     invited = sa.select(Invitation.wave_id, Invitation.group, sa.func.count(Invitation.id)).where(
         Invitation.wave_id.in_(wave_ids), Invitation.kind == InvitationKind.TOKEN
     )
     if groups:
-        responses = responses.where(Response.group.in_(groups))
+        by_status = by_status.where(Response.group.in_(groups))
+        linked = linked.where(Response.group.in_(groups))
         invited = invited.where(Invitation.group.in_(groups))
-    rows = db.session.execute(responses.group_by(Response.wave_id, Response.group)).all()
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    for w, g, status, n in db.session.execute(
+        by_status.group_by(Response.wave_id, Response.group, Response.status)
+    ).all():
+        cell = counts.setdefault((w, g), {"started": 0, "complete": 0})
+        cell["started"] += n
+        if status == ResponseStatus.COMPLETE:
+            cell["complete"] += n
+    panel = {(w, g): n for w, g, n in db.session.execute(
+        linked.group_by(Response.wave_id, Response.group)).all()}
     tokens = {
         (w, g): n
         for w, g, n in db.session.execute(
@@ -209,10 +218,10 @@ def fieldwork_counts(
         {
             "wave_id": w,
             "group": g,
-            "started": started,
-            "complete": complete,
-            "with_panel_code": panel,
+            "started": cell["started"],
+            "complete": cell["complete"],
+            "with_panel_code": panel.get((w, g), 0),
             "invited": tokens.get((w, g)),
         }
-        for w, g, started, complete, panel in rows
+        for (w, g), cell in sorted(counts.items())
     ]

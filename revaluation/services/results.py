@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from revaluation.analysis import json_safe
 from revaluation.models import Evaluation, Wave, WaveState
@@ -108,6 +109,19 @@ def compute_results(
     groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The results structure of :func:`evaluation_results`, computed from the answers now."""
+    # The statistics run on threads of their own (revaluation.services.concurrency); BLAS's
+    # threads, spinning beside them on the same cores for small matrix products, only slow
+    # them down.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _compute_results(evaluation, wave_ids=wave_ids, groups=groups)
+
+
+def _compute_results(
+    evaluation: Evaluation,
+    *,
+    wave_ids: Sequence[int] | None,
+    groups: Sequence[str] | None,
+) -> dict[str, Any]:
     threshold = int(evaluation.small_cell_threshold)
     chosen_groups = _check_groups(evaluation, groups)
     waves = _included_waves(evaluation, wave_ids)
@@ -255,10 +269,12 @@ def _instruments(waves: list[Wave]) -> list[dict[str, Any]]:
 
 
 def _any_suppressed(value: Any) -> bool:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         if value.get("suppressed") is True:
             return True
-        return any(_any_suppressed(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_any_suppressed(v) for v in value)
+        return any(_any_suppressed(v) for v in value.values() if type(v) is dict
+                   or type(v) is list)
+    if kind is list:
+        return any(_any_suppressed(v) for v in value if type(v) is dict or type(v) is list)
     return False

@@ -49,6 +49,9 @@ class OutcomeInputs:
     values: dict[tuple[int, str, str], _Slice] = field(default_factory=dict)
     labels: dict[tuple[str, str], str] = field(default_factory=dict)
     tests: set[str] = field(default_factory=set)
+    #: Panel-linked row pairs per (baseline wave, measured wave): every indicator of a wave
+    #: has the same rows, so outcomes compared across the same two waves share them.
+    pairs: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def add_wave(self, data: WaveData, rows: np.ndarray, indicators: dict) -> None:
         self.order.append(data.wave_id)
@@ -173,7 +176,9 @@ def _comparisons(entry, inputs: OutcomeInputs, included: list[int], measured: in
     if base is not None:
         before = _indicator(base.values, entry)
         labels = (inputs.waves[base_id], inputs.waves[measured])
-        pairs = _pairs(base.panel, current.panel)
+        pairs = inputs.pairs.get((base_id, measured))
+        if pairs is None:
+            pairs = inputs.pairs[base_id, measured] = _pairs(base.panel, current.panel)
         if len(pairs[0]) >= inputs.threshold:
             result = compare_paired(before[pairs[0]], after[pairs[1]], kind, labels=labels,
                                     threshold=inputs.threshold)

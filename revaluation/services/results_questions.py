@@ -99,8 +99,9 @@ class QuestionTables:
                                            ordinal=meta.type == "likert", **options)
         else:
             answers = data.multiple[meta.key]
-            summary = describe_multiple([answers[i] for i in np.flatnonzero(rows)],
-                                        meta.choices, **options)
+            chosen = answers if isinstance(rows, slice) \
+                else [answers[i] for i in np.flatnonzero(rows)]
+            summary = describe_multiple(chosen, meta.choices, **options)
         return summary.to_dict()
 
     def _values(self, meta: _Question, data: WaveData) -> np.ndarray:
@@ -123,10 +124,13 @@ class QuestionTables:
                                                                  family)
                 work.append((question, meta))
 
+        # Every row chosen (no group filter): the columns themselves, not copies of them.
+        chosen = slice(None) if rows.all() else rows
+
         def one(item) -> None:
             question, meta = item
             wave = {"wave_id": data.wave_id, "wave": data.name}
-            meta.by_wave.append({**wave, "summary": self._summary(meta, data, rows)})
+            meta.by_wave.append({**wave, "summary": self._summary(meta, data, chosen)})
             for group, part in group_rows.items():
                 meta.by_group.append({**wave, "group": group,
                                       "summary": self._summary(meta, data, part)})
@@ -142,10 +146,16 @@ class QuestionTables:
                 meta.comparisons.append(
                     ("groups", f"Between groups in {data.name}", [data.wave_id], result))
 
-        # Each question's tables go to its own entry: computed side by side, same numbers.
-        map_in_threads(one, work)
-        for scale in data.instrument.scales:
-            self._add_scale(scale, data, rows)
+        def scale(item) -> None:
+            self._add_scale(item, data, rows)
+
+        for item in data.instrument.scales:  # entries made in order, filled side by side
+            self._scale_entry(item, data)
+        # Each question's and each scale's tables go to its own entry: computed side by side,
+        # the same numbers as one after another.
+        map_in_threads(lambda job: job[0](job[1]),
+                       [(one, item) for item in work]
+                       + [(scale, item) for item in data.instrument.scales])
 
     def _pairs(self, first: WaveData, data: WaveData,
                rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,9 +185,9 @@ class QuestionTables:
             ("waves", f"{data.name} vs {first.name} ({how})", [first.wave_id, data.wave_id],
              result))
 
-    def _add_scale(self, scale, data: WaveData, rows: np.ndarray) -> None:
+    def _scale_entry(self, scale, data: WaveData) -> dict[str, Any]:
         language = data.instrument.default_language
-        entry = self._scales.setdefault(scale.key, {
+        return self._scales.setdefault(scale.key, {
             "key": scale.key,
             "title": scale.title.get(language) if scale.title else scale.key,
             "items": list(scale.items),
@@ -185,6 +195,9 @@ class QuestionTables:
             "method": scale.method,
             "by_wave": [],
         })
+
+    def _add_scale(self, scale, data: WaveData, rows: np.ndarray) -> None:
+        entry = self._scale_entry(scale, data)
         scores = scale_scores(data, scale)[rows]
         items = scale_items(data, scale)[rows]
         reliability = scale_reliability(
