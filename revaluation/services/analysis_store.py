@@ -16,8 +16,8 @@ response's ``updated_at`` (the results cache relies on the same rule); imports a
 or delete whole responses. So a snapshot brought up to date this way holds exactly what the
 loader would read now, which the tests check after submissions, edits, erasure, imports and
 instrument changes. A snapshot whose format, loader code or instrument version differs is
-rebuilt from scratch, as is one where more than a fifth of the wave changed (one full read is
-then cheaper than a long list of ids).
+rebuilt from scratch, as is one where more than a fifth of the wave, or more than 5,000
+responses, changed (one full read is then cheaper than a long list of ids).
 
 Snapshots are written on their own short connection and committed at once, never when the
 request's session holds uncommitted writes (what it sees might never be committed), the same
@@ -52,9 +52,11 @@ logger = logging.getLogger(__name__)
 
 #: Raised whenever the payload's layout changes, so older snapshots are rebuilt.
 FORMAT = 1
-#: Changed responses above which a full read replaces reading them by id.
-MIN_REBUILD = 5000
+#: Changed responses read by id at most (each id is one bound parameter of the query).
+MAX_BY_ID = 5000
+#: Above this share of a wave changed (and more than a handful), one full read is cheaper.
 REBUILD_SHARE = 0.2
+REBUILD_AT_LEAST = 100
 
 _ROOT = Path(__file__).resolve().parents[2]
 _CODE = ("revaluation/services/analysis_data.py", "revaluation/services/analysis_store.py")
@@ -384,7 +386,8 @@ def _brought_up_to_date(wave: Wave, kept: WaveData, kept_stamps: np.ndarray, ids
     unchanged = kept.response_ids[same]
     wanted = np.setdiff1d(ids, unchanged, assume_unique=True)
     report.dropped = int(kept.size - len(unchanged))
-    if len(wanted) > max(MIN_REBUILD, REBUILD_SHARE * len(ids)):
+    if len(wanted) > MAX_BY_ID or len(wanted) > max(REBUILD_AT_LEAST,
+                                                    REBUILD_SHARE * len(ids)):
         return None
     report.reread = len(wanted)
     rows = take(kept, np.flatnonzero(same)) if report.dropped else kept

@@ -190,7 +190,7 @@ def test_a_new_instrument_version_or_a_large_change_rebuilds(store, monkeypatch)
     assert report.rebuilt
     assert_same(data, loader.load_wave(wave))
 
-    monkeypatch.setattr(analysis_store, "MIN_REBUILD", 1)
+    monkeypatch.setattr(analysis_store, "MAX_BY_ID", 2)
     add(wave, ROWS[:3])
     data, report = served(wave)
     assert report.rebuilt and report.reread == len(ROWS) + 3
