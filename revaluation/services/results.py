@@ -23,6 +23,7 @@ from revaluation.models import Evaluation, Wave, WaveState
 from revaluation.services import adaptive_scores
 from revaluation.services.analysis_data import WaveData, scale_scores
 from revaluation.services.analysis_store import load_wave
+from revaluation.services.concurrency import statistics_threads
 from revaluation.services.results_cache import reuse_or_compute
 from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries, outcome_specs
 from revaluation.services.results_questions import QuestionTables
@@ -130,22 +131,33 @@ def _compute_results(
     tables = QuestionTables(threshold=threshold, groups=chosen_groups)
     wave_rows: list[dict[str, Any]] = []
     first: WaveData | None = None
-    for wave in waves:
-        data = load_wave(wave)
-        rows = data.mask(chosen_groups)
-        wave_rows.append(_wave_row(wave, data, rows, threshold))
-        inputs.add_wave(data, rows, _indicators(data, specs))
-        tables.add_wave(data, rows, first)
-        if first is None:
-            first = data
-    # Baseline waves outside the chosen waves still define their outcomes' baselines.
-    for wave_id in {s["baseline_wave_id"] for s in specs} - {w.id for w in waves} - {None}:
-        wave = next((w for w in evaluation.waves if w.id == wave_id), None)
-        if wave is not None and wave.state is not WaveState.DRAFT:
-            keys = {s["indicator_key"] for s in specs if s["baseline_wave_id"] == wave_id}
-            data = load_wave(wave, keys=_item_keys(data_keys=keys, specs=specs, wave=wave))
-            inputs.add_baseline_wave(data, data.mask(chosen_groups), _indicators(data, specs))
-    outcomes = outcome_entries(evaluation, specs, inputs, [w.id for w in waves])
+    with statistics_threads() as pool:
+        # A wave's question tables are computed on the pool while this thread reads the next
+        # wave; each wave's are recorded (in order) once the next one has been started, so at
+        # most the first wave and two more are in memory.
+        finish = None
+        for wave in waves:
+            data = load_wave(wave)
+            rows = data.mask(chosen_groups)
+            wave_rows.append(_wave_row(wave, data, rows, threshold))
+            inputs.add_wave(data, rows, _indicators(data, specs))
+            started = tables.add_wave(data, rows, first, pool)
+            if finish is not None:
+                finish()
+            finish = started
+            if first is None:
+                first = data
+        # Baseline waves outside the chosen waves still define their outcomes' baselines.
+        for wave_id in {s["baseline_wave_id"] for s in specs} - {w.id for w in waves} - {None}:
+            wave = next((w for w in evaluation.waves if w.id == wave_id), None)
+            if wave is not None and wave.state is not WaveState.DRAFT:
+                keys = {s["indicator_key"] for s in specs if s["baseline_wave_id"] == wave_id}
+                data = load_wave(wave, keys=_item_keys(data_keys=keys, specs=specs, wave=wave))
+                inputs.add_baseline_wave(data, data.mask(chosen_groups),
+                                         _indicators(data, specs))
+        outcomes = outcome_entries(evaluation, specs, inputs, [w.id for w in waves], pool)
+        if finish is not None:
+            finish()
     result = {
         "schema": SCHEMA,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),

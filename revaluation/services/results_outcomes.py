@@ -11,6 +11,7 @@ every estimate is suppressed by the analysis layer.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,7 +226,7 @@ def _definition(entry: dict[str, Any]) -> dict[str, Any]:
 
 def outcome_entries(
     evaluation: Evaluation, specs: list[dict[str, Any]], inputs: OutcomeInputs,
-    included: list[int],
+    included: list[int], pool: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per outcome (current outcomes in order, then snapshot-only ones)."""
     current = [o.as_framework_entry() for o in evaluation.outcomes]
@@ -248,7 +249,7 @@ def outcome_entries(
 
     # Outcomes are independent of each other: measured side by side, assembled in order.
     for (key, entry, base, result, measured, source, by_wave, by_group, found, first,
-         first_result) in map_in_threads(measured_outcome, keys):
+         first_result) in map_in_threads(measured_outcome, keys, pool):
         results.append(result)
         original_results.append(first_result)
         comparisons.extend((len(entries), c) for c in found)

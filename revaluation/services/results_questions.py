@@ -8,6 +8,8 @@ Benjamini-Hochberg when :meth:`QuestionTables.questions` is read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +32,7 @@ from revaluation.services.analysis_data import (
     scale_items,
     scale_scores,
 )
-from revaluation.services.concurrency import map_in_threads
+from revaluation.services.concurrency import Inline
 from surveys.types import get_type
 
 
@@ -108,54 +110,60 @@ class QuestionTables:
         return data.categories[meta.key] if meta.kind in ("binary", "categorical") \
             else data.numbers[meta.key]
 
-    def add_wave(self, data: WaveData, rows: np.ndarray, first: WaveData | None) -> None:
-        """Summaries of one wave's questions and scales; comparisons with the first wave."""
+    def add_wave(self, data: WaveData, rows: np.ndarray, first: WaveData | None,
+                 pool: Executor | None = None) -> Callable[[], None]:
+        """Start one wave's question and scale summaries and its comparisons with the first
+        wave on ``pool`` (at once without one). Returns ``finish``, which waits for them and
+        records them: call it once, in wave order, so each table lists its waves in order."""
+        pool = pool or Inline()
         families = question_families(data.instrument)
         present = list(dict.fromkeys(data.groups[rows].tolist()))
         # Row masks and panel pairs are the same for every question: found once per wave.
         group_rows = {group: rows & (data.groups == group) for group in present}
         pairs = self._pairs(first, data, rows) if first is not None else None
-        work = []
+        # Every row chosen (no group filter): the columns themselves, not copies of them.
+        chosen = slice(None) if rows.all() else rows
+        wave = {"wave_id": data.wave_id, "wave": data.name}
+
+        def tables(question, meta: _Question):
+            """(by-wave row, by-group rows, comparisons) of one question: its own entries."""
+            by_wave = {**wave, "summary": self._summary(meta, data, chosen)}
+            by_group = [{**wave, "group": group, "summary": self._summary(meta, data, part)}
+                        for group, part in group_rows.items()]
+            comparisons = []
+            if meta.kind != "none":
+                values = self._values(meta, data)
+                if first is not None and question.key in first.numbers:
+                    comparisons.append(self._compare_waves(meta, first, data, rows, pairs))
+                if len(present) >= 2:
+                    result = compare_groups(
+                        {g: values[part] for g, part in group_rows.items()}, meta.kind,
+                        threshold=self.threshold)
+                    comparisons.append(
+                        ("groups", f"Between groups in {data.name}", [data.wave_id], result))
+            return by_wave, by_group, comparisons
+
+        started = []
         for family, questions in families.items():
             for question in questions:
                 meta = self._questions.get(question.key)
                 if meta is None:
                     meta = self._questions[question.key] = _meta(question, data.instrument,
                                                                  family)
-                work.append((question, meta))
+                started.append((meta, pool.submit(tables, question, meta)))
+        scales = [(self._scale_entry(scale, data), pool.submit(self._scale_row, scale, data, rows))
+                  for scale in data.instrument.scales]
 
-        # Every row chosen (no group filter): the columns themselves, not copies of them.
-        chosen = slice(None) if rows.all() else rows
+        def finish() -> None:
+            for meta, future in started:
+                by_wave, by_group, comparisons = future.result()
+                meta.by_wave.append(by_wave)
+                meta.by_group.extend(by_group)
+                meta.comparisons.extend(comparisons)
+            for entry, future in scales:
+                entry["by_wave"].append(future.result())
 
-        def one(item) -> None:
-            question, meta = item
-            wave = {"wave_id": data.wave_id, "wave": data.name}
-            meta.by_wave.append({**wave, "summary": self._summary(meta, data, chosen)})
-            for group, part in group_rows.items():
-                meta.by_group.append({**wave, "group": group,
-                                      "summary": self._summary(meta, data, part)})
-            if meta.kind == "none":
-                return
-            values = self._values(meta, data)
-            if first is not None and question.key in first.numbers:
-                self._compare_waves(meta, first, data, rows, pairs)
-            if len(present) >= 2:
-                result = compare_groups(
-                    {g: values[part] for g, part in group_rows.items()}, meta.kind,
-                    threshold=self.threshold)
-                meta.comparisons.append(
-                    ("groups", f"Between groups in {data.name}", [data.wave_id], result))
-
-        def scale(item) -> None:
-            self._add_scale(item, data, rows)
-
-        for item in data.instrument.scales:  # entries made in order, filled side by side
-            self._scale_entry(item, data)
-        # Each question's and each scale's tables go to its own entry: computed side by side,
-        # the same numbers as one after another.
-        map_in_threads(lambda job: job[0](job[1]),
-                       [(one, item) for item in work]
-                       + [(scale, item) for item in data.instrument.scales])
+        return finish
 
     def _pairs(self, first: WaveData, data: WaveData,
                rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,7 +174,7 @@ class QuestionTables:
         return first_rows, a[keep], b[keep]
 
     def _compare_waves(self, meta: _Question, first: WaveData, data: WaveData,
-                       rows: np.ndarray, pairs) -> None:
+                       rows: np.ndarray, pairs) -> tuple[str, str, list[int], Any]:
         first_rows, a, b = pairs
         before_all, after_all = self._values(meta, first), self._values(meta, data)
         labels = (first.name, data.name)
@@ -181,9 +189,8 @@ class QuestionTables:
             result = compare_independent(after_all[rows], before_all[first_rows], meta.kind,
                                          labels=labels[::-1], threshold=self.threshold)
             how = "independent samples"
-        meta.comparisons.append(
-            ("waves", f"{data.name} vs {first.name} ({how})", [first.wave_id, data.wave_id],
-             result))
+        return ("waves", f"{data.name} vs {first.name} ({how})", [first.wave_id, data.wave_id],
+                result)
 
     def _scale_entry(self, scale, data: WaveData) -> dict[str, Any]:
         language = data.instrument.default_language
@@ -196,20 +203,20 @@ class QuestionTables:
             "by_wave": [],
         })
 
-    def _add_scale(self, scale, data: WaveData, rows: np.ndarray) -> None:
-        entry = self._scale_entry(scale, data)
+    def _scale_row(self, scale, data: WaveData, rows: np.ndarray) -> dict[str, Any]:
+        """One wave's summary and reliability of a scale."""
         scores = scale_scores(data, scale)[rows]
         items = scale_items(data, scale)[rows]
         reliability = scale_reliability(
             items, item_min=scale.item_min if scale.item_min is not None else np.nanmin(items),
             item_max=scale.item_max if scale.item_max is not None else np.nanmax(items),
             names=list(scale.items), threshold=self.threshold)
-        entry["by_wave"].append({
+        return {
             "wave_id": data.wave_id,
             "wave": data.name,
             "summary": describe_numeric(scores, threshold=self.threshold).to_dict(),
             "reliability": reliability.to_dict(),
-        })
+        }
 
     def questions(self) -> list[dict[str, Any]]:
         """Every question with its tables; comparisons adjusted together (Benjamini-Hochberg)."""
