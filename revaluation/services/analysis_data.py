@@ -122,7 +122,7 @@ def _fetch(query: Any, *, plain: bool) -> list[Any]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while millions of rows become arrays.
 
     Every fetched row is a new tuple, and allocating them triggers collection after
@@ -170,7 +170,7 @@ def read_wave(
     keys: Iterable[str] | None = None,
 ) -> WaveRows:
     """Run the loader's queries for a wave and fetch their rows (see :func:`load_wave`)."""
-    with _collector_paused():
+    with collector_paused():
         return _read_wave(wave, complete_only=complete_only, keys=keys)
 
 
@@ -233,7 +233,7 @@ def load_wave(
     ``keys`` limits the questions read (all analysable questions by default); partial responses
     count for the questions they reached unless ``complete_only``.
     """
-    with _collector_paused():
+    with collector_paused():
         return _arrays(wave, _read_wave(wave, complete_only=complete_only, keys=keys))
 
 

@@ -350,7 +350,7 @@ def current_wave(wave: Wave, *, report: Refresh | None = None) -> WaveData:
     docstring); keeps the brought-up-to-date snapshot for next time."""
     report = report if report is not None else Refresh()
     expected = fingerprint(wave)
-    with analysis_data._collector_paused():
+    with analysis_data.collector_paused():
         # First the summary, then the stamps, then the answers: a change that lands between
         # two of them is caught by the next analysis, never lost.
         summary = _summary(wave.id)

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 from revaluation.analysis import json_safe
 from revaluation.models import Evaluation, Wave, WaveState
 from revaluation.services import adaptive_scores
-from revaluation.services.analysis_data import WaveData, scale_scores
+from revaluation.services.analysis_data import WaveData, collector_paused, scale_scores
 from revaluation.services.analysis_store import load_wave
 from revaluation.services.concurrency import statistics_threads
 from revaluation.services.results_cache import reuse_or_compute
@@ -112,8 +112,10 @@ def compute_results(
     """The results structure of :func:`evaluation_results`, computed from the answers now."""
     # The statistics run on threads of their own (revaluation.services.concurrency); BLAS's
     # threads, spinning beside them on the same cores for small matrix products, only slow
-    # them down.
-    with threadpool_limits(limits=1, user_api="blas"):
+    # them down. The cycle collector waits too: the tens of thousands of small dicts and
+    # arrays made here form no cycles, and each of its passes would walk everything else the
+    # process holds (in a report worker, the documents laid out before).
+    with threadpool_limits(limits=1, user_api="blas"), collector_paused():
         return _compute_results(evaluation, wave_ids=wave_ids, groups=groups)
 
 
