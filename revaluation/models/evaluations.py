@@ -56,7 +56,8 @@ class Evaluation(Base):
         "Instrument", back_populates="evaluation", cascade="all, delete-orphan"
     )
     waves = relationship(
-        "Wave", back_populates="evaluation", cascade="all, delete-orphan", order_by="Wave.position"
+        "Wave", back_populates="evaluation", cascade="all, delete-orphan",
+        order_by="[Wave.position, Wave.id]",  # equal positions: the order they were made in
     )
 
     __table_args__ = (

@@ -105,9 +105,13 @@ def create_wave(
         raise FieldworkError("Choose an instrument version from this evaluation.")
     _check_window(opens_at, closes_at)
     if position is None:
-        position = max((w.position for w in evaluation.waves), default=-1) + 1
+        # Asked of the database: a collection loaded earlier in this session may not hold the
+        # waves made since, and every new wave would then take the same position.
+        last = db.session.scalar(sa.select(sa.func.max(Wave.position))
+                                 .where(Wave.evaluation_id == evaluation.id))
+        position = 0 if last is None else last + 1
     wave = Wave(
-        evaluation_id=evaluation.id,
+        evaluation=evaluation,
         instrument_version_id=version.id,
         name=name.strip(),
         groups=list(groups),

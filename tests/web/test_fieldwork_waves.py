@@ -198,3 +198,17 @@ def test_close_confirmation_says_it_is_final(client, auth, fw):
     db.session.refresh(wave)
     assert wave.state is WaveState.CLOSED
     assert actions(fw.evaluation.id)[-1] == "wave.close"
+
+
+def test_waves_made_one_after_another_in_one_session_take_the_next_positions(fw):
+    from revaluation.services import fieldwork
+
+    evaluation, version = fw.evaluation, fw.version
+    assert evaluation.waves == []  # the collection is loaded before any wave exists
+    made = [fieldwork.create_wave(evaluation, version, name=f"Wave {i}", groups=["member"])
+            for i in range(3)]
+    assert [w.position for w in made] == [0, 1, 2]
+    assert evaluation.waves == made
+    db.session.commit()
+    db.session.expire_all()
+    assert [w.name for w in evaluation.waves] == ["Wave 0", "Wave 1", "Wave 2"]
