@@ -6,6 +6,7 @@ from .descriptives import (
     QuestionSummary,
     describe_by,
     describe_categorical,
+    describe_coded,
     describe_multiple,
     describe_numeric,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "cramers_v",
     "describe_by",
     "describe_categorical",
+    "describe_coded",
     "describe_multiple",
     "describe_numeric",
     "dyad_distribution",

@@ -9,7 +9,7 @@ such as "Don't know" and missing answers are counted separately and excluded fro
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,6 +271,17 @@ def describe_categorical(
         answers = [str(value) for value in kept]
         tally = Counter(answers)
         answered = len(answers)
+    numbers = None
+    if ordinal:
+        numbers = _ordinal_numbers(kept, hits) if text_array else as_float_array(answers)
+    return _categorical(tally, answered, missing, ns, numbers, choices, threshold)
+
+
+def _categorical(tally: Mapping[str, int], answered: int, missing: int, ns: int,
+                 numbers: np.ndarray | None, choices: Sequence[tuple[str, str | None]],
+                 threshold: int) -> QuestionSummary:
+    """The summary of a single-choice question from its counts (answers other than the
+    choices in first-seen order) and, for an ordered one, the answers' numbers in order."""
     keys = [str(value) for value, _ in choices]
     labels = {str(value): label for value, label in choices}
     keys += [answer for answer in tally if answer not in labels]
@@ -279,8 +290,7 @@ def describe_categorical(
     mean = median = None
     sd = None
     reason = _no_answer_reason(answered)
-    if ordinal:
-        numbers = _ordinal_numbers(kept, hits) if text_array else as_float_array(answers)
+    if numbers is not None:
         if np.isnan(numbers).any():
             reason = reason or "answers are not numeric, so no mean or median is given"
         else:
@@ -298,6 +308,52 @@ def describe_categorical(
         reason,
         hidden,
     )
+
+
+def describe_coded(
+    codes: np.ndarray,
+    vocabulary: Sequence[str] | np.ndarray,
+    choices: Sequence[tuple[str, str | None]] = (),
+    *,
+    nonsubstantive_count: int = 0,
+    ordinal: bool = False,
+    threshold: int = SMALL_CELL_THRESHOLD,
+) -> QuestionSummary:
+    """:func:`describe_categorical` of the answers ``vocabulary[codes]`` (a code below 0 or a
+    blank word is no answer), counted from the codes: the same summary, without comparing
+    every answer's text."""
+    words = [str(word) for word in (vocabulary.tolist() if isinstance(vocabulary, np.ndarray)
+                                    else vocabulary)]
+    codes = np.asarray(codes).astype(np.int64, copy=False)
+    blank = np.array([word.strip() == "" for word in words] + [True], dtype=bool)
+    position = np.where(codes < 0, len(words), codes)  # "no code" counted with the blanks
+    counts = np.bincount(position, minlength=len(words) + 1)
+    missing = int(counts[blank].sum()) - nonsubstantive_count
+    ns = nonsubstantive_count
+    answered = int(len(codes) - counts[blank].sum())
+    known = {str(value) for value, _ in choices}
+    tally: dict[str, int] = {}
+    extras = []
+    for index, word in enumerate(words):
+        if counts[index] and not blank[index]:
+            if word in known:
+                tally[word] = int(counts[index])
+            else:
+                extras.append((int(np.argmax(position == index)), word, int(counts[index])))
+    for _first, word, count in sorted(extras):  # other answers in first-seen order
+        tally[word] = count
+    numbers = None
+    if ordinal:
+        table = np.full(len(words) + 1, np.nan)
+        try:
+            for index, word in enumerate(words):
+                if counts[index] and not blank[index]:
+                    table[index] = float(word)
+            kept = position[~blank[position]]
+            numbers = table[kept]
+        except ValueError:
+            numbers = np.full(answered, np.nan)
+    return _categorical(tally, answered, missing, ns, numbers, choices, threshold)
 
 
 def describe_multiple(

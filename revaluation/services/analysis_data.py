@@ -55,6 +55,9 @@ class WaveData:
     nonsubstantive: dict[str, np.ndarray] = field(default_factory=dict)
     #: Scale scores already computed for this wave (scale key -> scores).
     scores: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Where known (the analysis store keeps them): each choice question's answers as codes
+    #: into its distinct words, ``categories[key] == words[codes]``, for counting quickly.
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:

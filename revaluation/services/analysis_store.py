@@ -88,6 +88,7 @@ def take(data: WaveData, index: np.ndarray) -> WaveData:
     out.numbers = {key: values[index] for key, values in data.numbers.items()}
     out.categories = {key: values[index] for key, values in data.categories.items()}
     out.nonsubstantive = {key: flags[index] for key, flags in data.nonsubstantive.items()}
+    out.codes = {key: (codes[index], words) for key, (codes, words) in data.codes.items()}
     if len(index):
         out.multiple = {key: [values[i] for i in index.tolist()]
                         for key, values in data.multiple.items()}
@@ -265,6 +266,7 @@ def decode(payload: bytes, wave: Wave, instrument) -> tuple[WaveData, list[Any]]
         for index, key in enumerate(meta["category"]):
             vocabulary, codes = stored[f"c{index}_vocabulary"], stored[f"c{index}"]
             data.categories[key] = vocabulary[codes]
+            data.codes[key] = (codes, vocabulary)
             # Each choice's number worked out once, as the loader does, then spread by code.
             numbers = analysis_data._choice_numbers(questions[key], instrument, vocabulary)
             data.numbers[key] = numbers[codes] if len(codes) else np.full(0, np.nan)
@@ -440,4 +442,5 @@ def load_wave(wave: Wave, *, complete_only: bool = False,
         data.categories = {k: v for k, v in data.categories.items() if k in wanted}
         data.multiple = {k: v for k, v in data.multiple.items() if k in wanted}
         data.nonsubstantive = {k: v for k, v in data.nonsubstantive.items() if k in wanted}
+        data.codes = {k: v for k, v in data.codes.items() if k in wanted}
     return data

@@ -21,6 +21,7 @@ from revaluation.analysis import (
     compare_independent,
     compare_paired,
     describe_categorical,
+    describe_coded,
     describe_multiple,
     describe_numeric,
     scale_reliability,
@@ -96,6 +97,10 @@ class QuestionTables:
         if meta.family == "numeric":
             summary = describe_numeric(data.numbers[meta.key][rows],
                                        scale_points=meta.scale_points, **options)
+        elif meta.family == "category" and meta.key in data.codes:
+            codes, words = data.codes[meta.key]
+            summary = describe_coded(codes[rows], words, meta.choices,
+                                     ordinal=meta.type == "likert", **options)
         elif meta.family == "category":
             summary = describe_categorical(data.categories[meta.key][rows], meta.choices,
                                            ordinal=meta.type == "likert", **options)

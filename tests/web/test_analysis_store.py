@@ -56,6 +56,8 @@ def assert_same(served, read):
     for key, flags in read.nonsubstantive.items():
         assert served.nonsubstantive[key].tolist() == flags.tolist(), key
     assert served.multiple == read.multiple
+    for key, (codes, words) in served.codes.items():  # the store's codes spell its answers
+        assert words[codes].tolist() == served.categories[key].tolist()
 
 
 def _answer(response, definition, values):
