@@ -75,6 +75,9 @@ def test_the_page_reads_well_on_a_phone(live_server, new_context, client, make_e
     page.get_by_label("Reference code").fill(reference)
     page.get_by_role("button", name="Show my answers").click()
     page.get_by_role("heading", name="Your answers", exact=True).wait_for()
+    # Measured once the page's style sheet has arrived (on a busy machine the heading can be
+    # in the document before it).
+    page.wait_for_load_state("load")
     # Every interactive element is at least 24 px tall (WCAG 2.2 target size, minimum).
     small = page.evaluate("""() => [...document.querySelectorAll(
         'main a, main button, main summary')].filter(e => e.getBoundingClientRect().height < 24)
