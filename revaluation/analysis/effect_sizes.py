@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
-from .intervals import Estimate, undefined
+from .intervals import Estimate, _z_quantile, undefined
 from .ranks import counted, counts_on, signed_rank_sums, u_statistic
 from .values import CONFIDENCE
 
@@ -38,7 +38,10 @@ def _noncentrality_bounds(t_value: float, df: int, confidence: float) -> tuple[f
 
     def solve(probability: float) -> float:
         def gap(ncp: float) -> float:
-            cdf = float(stats.nct.cdf(t_value, df, ncp))
+            # scipy.stats.nct.cdf's own function (nct._cdf), called directly: the same
+            # number without the distribution machinery's checks on every one of the solver's
+            # steps (a large paired comparison spent most of its time there).
+            cdf = float(special.nctdtr(df, ncp, t_value))
             if math.isnan(cdf):
                 # scipy's nct.cdf can return NaN far in the tails; the limit is 0 or 1 there.
                 cdf = 0.0 if ncp > t_value else 1.0
@@ -82,7 +85,7 @@ def cohen_d(
     if hedges:
         d *= 1 - 3 / (4 * (n_a + n_b) - 9)
     se = math.sqrt((n_a + n_b) / (n_a * n_b) + d * d / (2 * (n_a + n_b)))
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z_quantile(confidence)
     return Estimate(d, d - z * se, d + z * se, method)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 from .intervals import Estimate, clopper_pearson_ci, mean_ci, median_ci, proportion_ci
+from .ranks import wilcoxon
 from .suppression import SMALL_CELL_THRESHOLD, public_count, suppression_reason
 from .values import finite, json_number
 
@@ -144,8 +145,8 @@ def _test(data: np.ndarray, spec: OutcomeSpec) -> tuple[str, float | None, float
     name = "Wilcoxon signed-rank test against the target (zero differences dropped: 'wilcox')"
     if not np.any(differences != 0):
         return name, None, None
-    result = stats.wilcoxon(differences, zero_method="wilcox", alternative=alternative)
-    return name, float(result.statistic), float(result.pvalue)
+    statistic, p_value = wilcoxon(differences, alternative)
+    return name, statistic, p_value
 
 
 def _spec_problem(spec: OutcomeSpec) -> str | None:

@@ -72,11 +72,13 @@ def signed_rank_sums(distinct: np.ndarray, counts: np.ndarray) -> tuple[float, f
     return float(ranks[distinct > 0].sum()), float(ranks[distinct < 0].sum()), sizes
 
 
-def wilcoxon(differences: np.ndarray) -> tuple[float, float]:
-    """(statistic, two-sided p) as ``scipy.stats.wilcoxon(differences, zero_method="wilcox")``
-    gives them; the caller makes sure at least one difference is not zero."""
-    if len(differences) <= WILCOXON_ASYMPTOTIC_ABOVE:
-        result = stats.wilcoxon(differences, zero_method="wilcox")
+def wilcoxon(differences: np.ndarray, alternative: str = "two-sided") -> tuple[float, float]:
+    """(statistic, p) as ``scipy.stats.wilcoxon(differences, zero_method="wilcox",
+    alternative=alternative)`` gives them; the caller makes sure at least one difference is
+    not zero. Two-sided, the statistic is the smaller rank sum; one-sided, T+."""
+    if len(differences) <= WILCOXON_ASYMPTOTIC_ABOVE or alternative not in (
+            "two-sided", "greater", "less"):
+        result = stats.wilcoxon(differences, zero_method="wilcox", alternative=alternative)
         return float(result.statistic), float(result.pvalue)
     distinct, counts = counted(differences[differences != 0])
     r_plus, r_minus, ties = signed_rank_sums(distinct, counts.astype(float))
@@ -85,5 +87,8 @@ def wilcoxon(differences: np.ndarray) -> tuple[float, float]:
     spread = count * (count + 1.0) * (2.0 * count + 1.0)
     se = np.sqrt((spread - np.sum(ties**3 - ties) / 2) / 24)
     z = (r_plus - mean) / se
-    p = float(2 * special.ndtr(-abs(z)))
-    return min(r_plus, r_minus), p
+    if alternative == "greater":
+        return r_plus, float(special.ndtr(-z))
+    if alternative == "less":
+        return r_plus, float(special.ndtr(z))
+    return min(r_plus, r_minus), float(2 * special.ndtr(-abs(z)))

@@ -25,6 +25,7 @@ from .effect_sizes import (
 )
 from .intervals import (
     Estimate,
+    _z_quantile,
     newcombe_difference_ci,
     paired_mean_difference_ci,
     welch_mean_difference_ci,
@@ -98,7 +99,7 @@ def _paired_difference(before: np.ndarray, after: np.ndarray) -> Estimate:
     n = len(before) + 2.0
     difference = (c - b) / n
     se = math.sqrt(((b + c) / n - difference**2) / n)
-    z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+    z = _z_quantile(CONFIDENCE)
     raw = (np.sum(after == 1) - np.sum(before == 1)) / len(before)
     return Estimate(
         float(raw), max(-1.0, difference - z * se), min(1.0, difference + z * se), method

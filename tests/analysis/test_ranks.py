@@ -45,6 +45,18 @@ def test_wilcoxon_is_scipys(seed):
         assert ranks.wilcoxon(differences) == (expected.statistic, expected.pvalue)
 
 
+@pytest.mark.parametrize("alternative", ["greater", "less"])
+def test_one_sided_wilcoxon_is_scipys(alternative):
+    rng = np.random.default_rng(7)
+    for a, b in _samples(7):
+        n = min(len(a), len(b))
+        differences = np.concatenate([b[:n] - a[:n], np.zeros(int(rng.integers(0, 6)))])
+        if not np.any(differences != 0):
+            continue
+        expected = stats.wilcoxon(differences, zero_method="wilcox", alternative=alternative)
+        assert ranks.wilcoxon(differences, alternative) == (expected.statistic, expected.pvalue)
+
+
 def test_a_difference_of_one_value_repeated():
     differences = np.array([0.0] * 30 + [2.0] * 40)
     expected = stats.wilcoxon(differences, zero_method="wilcox")
