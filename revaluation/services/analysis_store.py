@@ -46,7 +46,7 @@ from revaluation.models import Response, Wave, WaveSnapshot
 from revaluation.models.base import utcnow
 from revaluation.services import analysis_data
 from revaluation.services.analysis_data import WaveData, question_families
-from revaluation.services.results_cache import WROTE
+from revaluation.services.results_cache import WROTE, connection_aside
 
 logger = logging.getLogger(__name__)
 
@@ -405,25 +405,18 @@ def _keep(wave_id: int, expected: str, payload: bytes, responses: int) -> bool:
     if db.session.info.get(WROTE):
         return False
     try:
-        with db.engine.begin() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                connection.exec_driver_sql("PRAGMA busy_timeout = 250")
-            try:
-                if connection.dialect.name == "postgresql":
-                    from sqlalchemy.dialects.postgresql import insert
-                else:
-                    from sqlalchemy.dialects.sqlite import insert
-                statement = insert(WaveSnapshot).values(
-                    wave_id=wave_id, fingerprint=expected, responses=responses,
-                    payload=payload, taken_at=utcnow())
-                connection.execute(statement.on_conflict_do_update(
-                    index_elements=["wave_id"],
-                    set_={name: getattr(statement.excluded, name)
-                          for name in ("fingerprint", "responses", "payload", "taken_at")}))
-            finally:
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA busy_timeout = 10000")
+        with connection_aside() as connection:
+            if connection.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            statement = insert(WaveSnapshot).values(
+                wave_id=wave_id, fingerprint=expected, responses=responses, payload=payload,
+                taken_at=utcnow())
+            connection.execute(statement.on_conflict_do_update(
+                index_elements=["wave_id"],
+                set_={name: getattr(statement.excluded, name)
+                      for name in ("fingerprint", "responses", "payload", "taken_at")}))
     except SQLAlchemyError as error:
         logger.warning("snapshot of wave %s not kept (%s)", wave_id, type(error).__name__)
         return False

@@ -28,7 +28,8 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -157,19 +158,27 @@ def reuse_or_compute(
     return results
 
 
+@contextmanager
+def connection_aside() -> Iterator[sa.Connection]:
+    """A short connection of its own, committed on leaving, for what is kept for reuse (these
+    results, the analysis store's snapshots). On SQLite it waits at most 250 ms for a writer
+    elsewhere: better to skip keeping something than to keep a page waiting."""
+    with db.engine.begin() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 250")
+        try:
+            yield connection
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA busy_timeout = 10000")
+
+
 def _keep(evaluation_id: int, filters: str, version: str, results: dict[str, Any]) -> None:
     """Store (or replace) one entry and prune the evaluation's oldest, committed at once."""
     try:
-        with db.engine.begin() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                # A writer elsewhere holds the lock: skip rather than keep a page waiting.
-                connection.exec_driver_sql("PRAGMA busy_timeout = 250")
-            try:
-                _write(connection, evaluation_id, filters, version, results)
-            finally:
-                if sqlite:
-                    connection.exec_driver_sql("PRAGMA busy_timeout = 10000")
+        with connection_aside() as connection:
+            _write(connection, evaluation_id, filters, version, results)
     except SQLAlchemyError as error:
         logger.warning("results of evaluation %s not kept for reuse (%s)", evaluation_id,
                        type(error).__name__)
