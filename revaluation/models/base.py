@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -22,6 +24,18 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: sa.DateTime(timezone=True), dict: sa.JSON, list: sa.JSON},
     )
+
+
+def upsert(dialect: str, table: sa.Table, keys: Sequence[str], updated: Sequence[str]) -> Any:
+    """INSERT ... ON CONFLICT (``keys``) DO UPDATE SET each ``updated`` column to the new row's
+    value, on SQLite or PostgreSQL (``dialect``); run it with the row(s) as parameters."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in updated})
 
 
 def utcnow() -> datetime:

@@ -27,14 +27,12 @@ rules as :mod:`revaluation.services.results_cache`. Nothing is pickled: the payl
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,10 +41,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from revaluation.extensions import db
 from revaluation.models import Response, Wave, WaveSnapshot
-from revaluation.models.base import utcnow
+from revaluation.models.base import upsert, utcnow
 from revaluation.services import analysis_data
 from revaluation.services.analysis_data import WaveData, question_families
-from revaluation.services.results_cache import WROTE, connection_aside
+from revaluation.services.results_cache import WROTE, connection_aside, source_digest
 
 logger = logging.getLogger(__name__)
 
@@ -58,23 +56,14 @@ MAX_BY_ID = 5000
 REBUILD_SHARE = 0.2
 REBUILD_AT_LEAST = 100
 
-_ROOT = Path(__file__).resolve().parents[2]
 _CODE = ("revaluation/services/analysis_data.py", "revaluation/services/analysis_store.py")
-
-
-@functools.cache
-def _code_version() -> str:
-    digest = hashlib.sha256()
-    for name in _CODE:
-        digest.update((_ROOT / name).read_bytes())
-    return digest.hexdigest()
 
 
 def fingerprint(wave: Wave) -> str:
     """What a snapshot of ``wave`` depends on besides its responses."""
     version = wave.instrument_version
     definition = json.dumps(version.definition, sort_keys=True, default=str)
-    text = f"{FORMAT}|{_code_version()}|{version.id}|{definition}"
+    text = f"{FORMAT}|{source_digest(_CODE)}|{version.id}|{definition}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -406,17 +395,11 @@ def _keep(wave_id: int, expected: str, payload: bytes, responses: int) -> bool:
         return False
     try:
         with connection_aside() as connection:
-            if connection.dialect.name == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-            statement = insert(WaveSnapshot).values(
-                wave_id=wave_id, fingerprint=expected, responses=responses, payload=payload,
-                taken_at=utcnow())
-            connection.execute(statement.on_conflict_do_update(
-                index_elements=["wave_id"],
-                set_={name: getattr(statement.excluded, name)
-                      for name in ("fingerprint", "responses", "payload", "taken_at")}))
+            updated = ["fingerprint", "responses", "payload", "taken_at"]
+            connection.execute(
+                upsert(connection.dialect.name, WaveSnapshot.__table__, ["wave_id"], updated),
+                {"wave_id": wave_id, "fingerprint": expected, "responses": responses,
+                 "payload": payload, "taken_at": utcnow()})
     except SQLAlchemyError as error:
         logger.warning("snapshot of wave %s not kept (%s)", wave_id, type(error).__name__)
         return False

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from revaluation.extensions import db
 from revaluation.models import Answer, Invitation, InvitationKind, Response, Wave
-from revaluation.models.base import utcnow
+from revaluation.models.base import upsert, utcnow
 from revaluation.models.fieldwork import Anonymity, WaveState, _aware
 from revaluation.models.responses import ResponseStatus
 from revaluation.services import adaptive_blocks, consent, participation_coding
@@ -202,16 +202,8 @@ def _upsert(response_id: int, stored: Mapping[str, StoredValue]) -> None:
 def _answer_upsert(dialect: str) -> Any:
     """The upsert, built once per dialect and run with one parameter set per answer, so it is
     compiled once per process (a VALUES list built per page would be compiled on every POST)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Answer.__table__)
-    return statement.on_conflict_do_update(
-        index_elements=["response_id", "question_key"],
-        set_={"number": statement.excluded.number, "text": statement.excluded.text,
-              "data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
-    )
+    return upsert(dialect, Answer.__table__, ["response_id", "question_key"],
+                  ["number", "text", "data", "updated_at"])
 
 
 def record_consent(response: Response, wave: Wave) -> None:

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from revaluation.extensions import db
 from revaluation.models import Evaluation, InstrumentVersion, Response, ResultsCache
-from revaluation.models.base import utcnow
+from revaluation.models.base import upsert, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,15 @@ def _ended(session: Session, transaction: Any) -> None:
 @functools.cache
 def code_version() -> str:
     """SHA-256 of the statistics code (read once per process)."""
+    return source_digest(_CODE)
+
+
+@functools.cache
+def source_digest(entries: tuple[str, ...]) -> str:
+    """SHA-256 of these source files and folders (paths from the project root), read once per
+    process: what kept results depend on besides their data."""
     digest = hashlib.sha256()
-    for entry in _CODE:
+    for entry in entries:
         path = _ROOT / entry
         files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
         for file in files:
@@ -186,18 +193,11 @@ def _keep(evaluation_id: int, filters: str, version: str, results: dict[str, Any
 
 def _write(connection: sa.Connection, evaluation_id: int, filters: str, version: str,
            results: dict[str, Any]) -> None:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     row = {"evaluation_id": evaluation_id, "filters": filters, "version": version,
            "payload": results, "computed_at": utcnow()}
-    statement = insert(ResultsCache).values(**row)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=["evaluation_id", "filters"],
-        set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
-              "computed_at": statement.excluded.computed_at},
-    ))
+    connection.execute(upsert(connection.dialect.name, ResultsCache.__table__,
+                              ["evaluation_id", "filters"], ["version", "payload", "computed_at"]),
+                       row)
     kept = sa.select(ResultsCache.id).where(ResultsCache.evaluation_id == evaluation_id) \
         .order_by(ResultsCache.computed_at.desc(), ResultsCache.id.desc()) \
         .limit(KEEP_PER_EVALUATION)
