@@ -75,8 +75,19 @@ def page(new_context):
 def axe_violations(page, *, tags=("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")):
     """Run axe-core in the page; return the violations at WCAG 2.2 AA, as plain dicts."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": list(tags)}})
+    options = {"runOnly": {"type": "tag", "values": list(tags)}}
+    for attempt in range(3):
+        # A click that posts a form may still be navigating: axe needs the finished document.
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page, options=options)
+            break
+        except Error as error:
+            navigating = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if not navigating or attempt == 2:
+                raise
     return [
         {"id": v["id"], "impact": v.get("impact"), "help": v["help"],
          "targets": [n["target"] for n in v["nodes"]][:5]}
@@ -84,8 +95,15 @@ def axe_violations(page, *, tags=("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "w
     ]
 
 
+def submit(button) -> None:
+    """Click a button that sends a form and wait for the page the server answers with, so the
+    next step never reads the page being left."""
+    with button.page.expect_navigation():
+        button.click()
+
+
 def login(page, base_url: str, email: str, password: str) -> None:
     page.goto(base_url + "/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    submit(page.locator("button[type=submit]"))

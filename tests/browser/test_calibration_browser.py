@@ -8,7 +8,7 @@ import pytest
 
 from revaluation.extensions import db
 from revaluation.services import calibration_jobs
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 from tests.conftest import TEST_PASSWORD
 from tests.web.calibration_fixtures import seed
 
@@ -57,10 +57,10 @@ def test_accepting_without_javascript_shows_the_differences(live_server, new_con
     page.uncheck("#include-ag6")
     page.fill("#max_items", "5")
     page.fill("#max_se", "2")
-    page.click("text=Accept into a draft version")
+    submit(page.locator("text=Accept into a draft version"))
     assert "between 0.1 and 0.9" in page.locator(".error-summary").inner_text()
     page.fill("#max_se", "0.35")
-    page.click("text=Accept into a draft version")
+    submit(page.locator("text=Accept into a draft version"))
     assert page.locator("h1").inner_text() == "Changes from version 1 to version 2"
     assert "Version 2 is a draft" in page.content()
     assert "stop at SE 0.35" in page.content()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_build_publish_change_and_diff(live_server, new_context, make_user, make
     page.fill("#key", "walking")
     page.fill("#title_en", "Walking")
     page.fill("#relevant", "${walks} = 'yes")  # a typo first: the engine points at it
-    page.get_by_role("button", name="Save page").click()
+    submit(page.get_by_role("button", name="Save page"))
     assert page.locator("#relevant-error").is_visible()
     assert "column" in page.locator("#relevant-error").inner_text()
     page.fill("#relevant", "${walks} = 'yes'")
@@ -65,7 +65,7 @@ def test_build_publish_change_and_diff(live_server, new_context, make_user, make
     page.get_by_role("button", name="Continue").click()
     page.fill("#key", "often")
     page.fill("#label_en", "How often do you walk?")
-    page.get_by_role("button", name="Save question").click()
+    submit(page.get_by_role("button", name="Save question"))
     assert page.get_by_text("Shown only when ${walks} = 'yes'").is_visible()
     _no_violations(page)
 

@@ -10,7 +10,7 @@ import pytest
 from revaluation.extensions import db
 from revaluation.models import Response, ResponseStatus, Wave
 from revaluation.models.base import utcnow
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 from tests.conftest import TEST_PASSWORD
 from tests.web.fieldwork_fixtures import fw_fixture  # noqa: F401
 
@@ -37,20 +37,20 @@ def test_open_a_wave_print_its_poster_and_watch_a_response_arrive(live_server, n
     page.click("text=Create a wave")
     page.fill("#name", "Spring baseline")
     page.fill("#groups", "member, Staff")
-    page.click("main button[type=submit]")
+    submit(page.locator("main button[type=submit]"))
     # The mistake is explained, the input kept, and the summary links to the field.
     assert page.locator(".error-summary a[href='#groups']").is_visible()
     assert page.input_value("#name") == "Spring baseline"
     no_axe_violations(page)
     page.fill("#groups", "member, staff")
-    page.click("main button[type=submit]")
+    submit(page.locator("main button[type=submit]"))
     assert "created as a draft" in page.inner_text(".notice")
     no_axe_violations(page)
 
-    page.click("text=Open now")
+    submit(page.locator("text=Open now"))
     assert "Opening locks your outcome framework" in page.inner_text("main")
     no_axe_violations(page)
-    page.click("text=Open the wave now")
+    submit(page.locator("text=Open the wave now"))
     assert "is now open" in page.inner_text(".notice")
     assert page.locator("h1 .state-open").is_visible()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,6 @@ def test_sign_in_on_a_phone(live_server, page, demo):
 def test_login_page_is_accessible(live_server, page):
     page.goto(live_server + "/login")
     assert axe_violations(page) == []
-    page.click("button[type=submit]")
+    submit(page.locator("button[type=submit]"))
     assert page.locator(".error-summary").is_visible()
     assert axe_violations(page) == []

@@ -13,7 +13,7 @@ import pytest
 from revaluation.extensions import db
 from revaluation.models import Response, Role
 from revaluation.services.evaluations import add_member
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 from tests.conftest import TEST_PASSWORD
 from tests.web.privacy_fixtures import send_response
 from tests.web.respond_fixtures import make_survey
@@ -44,7 +44,7 @@ def test_see_download_and_delete_with_the_code(live_server, new_context, client,
     page.goto(live_server + "/r/my-answers")
     checked(page, javascript)
     page.get_by_label("Reference code").fill("not-a-code")
-    page.get_by_role("button", name="Show my answers").click()
+    submit(page.get_by_role("button", name="Show my answers"))
     assert page.get_by_role("alert").is_visible()
     checked(page, javascript)
     page.get_by_label("Reference code").fill(reference)
@@ -103,7 +103,7 @@ def test_owner_erasure_pages_pass_axe(live_server, new_context, client, make_eva
         page.goto(live_server + path)
         assert axe_violations(page) == [], path
     page.goto(live_server + f"/e/{slug}/results/responses/{rid}/erase")
-    page.get_by_role("button", name="Erase for good").click()
+    submit(page.get_by_role("button", name="Erase for good"))
     assert page.get_by_role("alert").is_visible()  # nothing typed: the error summary
     assert axe_violations(page) == []
     page.get_by_label("Confirmation").fill(str(rid))

@@ -10,7 +10,7 @@ import pytest
 from revaluation.extensions import db
 from revaluation.models import Response
 from revaluation.models.responses import ResponseStatus
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, submit
 from tests.web.respond_fixtures import make_survey
 
 pytestmark = pytest.mark.browser
@@ -27,27 +27,27 @@ def completed() -> int:
 def answer_demo(page, base: str) -> None:
     """Answer the demo check-in from its open link to the confirmation page."""
     page.goto(base + "/r/walkmembers")
-    page.get_by_role("button", name="Start now").click()
+    submit(page.get_by_role("button", name="Start now"))
     page.get_by_label("Yes, I agree to take part").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     page.get_by_label("Your panel code").fill("jo12le")
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     page.get_by_label("Every week").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     if "opened more questions" in page.content():  # without JavaScript: revealed on reload
-        page.get_by_role("button", name="Continue").click()
+        submit(page.get_by_role("button", name="Continue"))
     page.locator("label[for=life_satisfaction-8]").click()
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     page.locator("#conn_talk-4").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     page.get_by_label("How many times have you seen a GP").fill("2")
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     page.get_by_label("Tell us about a change").fill("I walk every week now.")
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     if "opened more questions" in page.content():
-        page.get_by_role("button", name="Continue").click()
+        submit(page.get_by_role("button", name="Continue"))
     page.wait_for_url(re.compile(r"/check$"))
-    page.get_by_role("button", name="Send my answers").click()
+    submit(page.get_by_role("button", name="Send my answers"))
     page.get_by_role("heading", name="Your answers have been sent").wait_for()
 
 
@@ -62,17 +62,17 @@ def test_demo_survey_start_to_finish(live_server, new_context, demo, javascript)
 def test_resume_on_a_second_device_and_double_submit(live_server, new_context, demo):
     phone = new_context().new_page()
     phone.goto(live_server + "/r/walkmembers")
-    phone.get_by_role("button", name="Start now").click()
+    submit(phone.get_by_role("button", name="Start now"))
     phone.get_by_label("Yes, I agree to take part").check()
-    phone.get_by_role("button", name="Continue").click()
-    phone.get_by_role("button", name="Skip: I do not want a panel code").click()
+    submit(phone.get_by_role("button", name="Continue"))
+    submit(phone.get_by_role("button", name="Skip: I do not want a panel code"))
     phone.get_by_label("About once a month").check()
-    phone.get_by_role("button", name="Save and come back later").click()
+    submit(phone.get_by_role("button", name="Save and come back later"))
     code = phone.locator("strong.code").inner_text()
     laptop = new_context(javascript=False).new_page()
     laptop.goto(live_server + "/resume")
     laptop.get_by_label("Resume code").fill(code)
-    laptop.get_by_role("button", name="Continue").click()
+    submit(laptop.get_by_role("button", name="Continue"))
     assert laptop.get_by_label("About once a month").is_checked()
     before = completed()
     for _ in range(10):
@@ -80,7 +80,7 @@ def test_resume_on_a_second_device_and_double_submit(live_server, new_context, d
             break
         if laptop.locator(".error-summary").count():  # the one required rating
             laptop.locator("label[for=life_satisfaction-5]").click()
-        laptop.get_by_role("button", name="Continue").click()
+        submit(laptop.get_by_role("button", name="Continue"))
     # A double tap with JavaScript off sends the form twice; one response is recorded.
     laptop.get_by_role("button", name="Send my answers").dblclick()
     laptop.get_by_role("heading", name="Your answers have been sent").wait_for()
@@ -133,16 +133,16 @@ def test_axe_finds_nothing_on_any_respondent_page(live_server, new_context, make
 
     page.goto(live_server + f"/r/{survey.code}")
     audit("landing")
-    page.get_by_role("button", name="Start now").click()
+    submit(page.get_by_role("button", name="Start now"))
     audit("consent")
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     audit("consent error")
     page.get_by_label("Yes, I agree to take part").check()
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     audit("panel code")
-    page.get_by_role("button", name="Skip: I do not want a panel code").click()
+    submit(page.get_by_role("button", name="Skip: I do not want a panel code"))
     audit("basics: choices, rating, number, text, date")
-    page.get_by_role("button", name="Continue").click()
+    submit(page.get_by_role("button", name="Continue"))
     audit("basics with errors")
     base = page.url.rsplit("/p/", 1)[0]
     for section in ("words", "shapes", "cat"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, submit
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_commissioner_reads_results_on_a_phone(live_server, new_context, demo):
     assert page.locator(".outcome-table tbody tr").count() >= 5
     page.locator("summary").first.click()
     page.locator("input[name=group][value=member]").check()
-    page.locator(".results-filters button[type=submit]").click()
+    submit(page.locator(".results-filters button[type=submit]"))
     assert "group=member" in page.url and "(filtered)" in page.content()
     page.locator(".outcome-table a").first.click()
     assert page.locator("svg[role=img] title").count() >= 1
