@@ -77,7 +77,7 @@ def ci_dot_plot(
     labels = [_short(str(r.get("label", "")), 36) for r in rows]
     # Room for the longest label (about 7 px a character at 12 px), within limits.
     left = min(270, max(120, 14 + 7 * max((len(label) for label in labels), default=0)))
-    right, row_h = WIDTH - 30, 34
+    right, row_h = WIDTH - 30, 30
     height = 50 + row_h * max(len(rows), 1)
 
     def x(value: float) -> float:
@@ -184,34 +184,61 @@ def outcome_chart(outcome: dict[str, Any]) -> tuple[str, str]:
 
 
 def ternary_plot(corners: Sequence[str], points: Sequence[dict[str, Any]], *,
+                 cloud: Sequence[Sequence[float]] = (),
                  title: str = "Where stories fall between three ideas") -> str:
-    """A triangle with corners labelled; each point ``{label, shares: (a, b, c)}`` (a mean
-    position per group) drawn with its own shape."""
-    size, top, left = 300, 30, 130
+    """A triangle with its corners labelled. ``cloud`` holds every story's own position (three
+    shares), drawn as small open circles so the spread shows; each of ``points``
+    (``{label, shares}``, a group's centre) is a filled marker of its own shape, named in a
+    legend beside the triangle rather than beside the marker, where centres close together
+    would print their names over each other."""
+    size, top, left = 280, 30, 70
     bottom = top + size * 0.866
     corner_xy = [(left + size / 2, top), (left, bottom), (left + size, bottom)]
+
+    def place(shares: Sequence[float]) -> tuple[float, float]:
+        a, b, c = shares
+        return (a * corner_xy[0][0] + b * corner_xy[1][0] + c * corner_xy[2][0],
+                a * corner_xy[0][1] + b * corner_xy[1][1] + c * corner_xy[2][1])
+
     body = [f'<polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in corner_xy)}" '
             f'fill="none" stroke="{INK}"/>']
-    anchors = ("middle", "end", "start")
-    offsets = ((0, -10), (-6, 16), (6, 16))
+    # Faint lines from each corner to the middle of the opposite side meet at the centre,
+    # where a story weighs the three ideas equally.
+    for i, (x, y) in enumerate(corner_xy):
+        (x1, y1), (x2, y2) = (corner_xy[j] for j in range(3) if j != i)
+        body.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{(x1 + x2) / 2:.1f}" '
+                    f'y2="{(y1 + y2) / 2:.1f}" stroke="{MUTED}" stroke-width="0.5" '
+                    f'stroke-dasharray="2 3"/>')
+    anchors = ("middle", "middle", "middle")
+    offsets = ((0, -10), (0, 18), (0, 18))
     for (x, y), name, anchor, (dx, dy) in zip(corner_xy, corners, anchors, offsets, strict=False):
         body.append(f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">'
-                    f'{escape(str(name)[:24])}</text>')
+                    f'{escape(_short(str(name), 24))}</text>')
+    for shares in cloud:
+        x, y = place(shares)
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2" fill="none" '
+                    f'stroke="{MUTED}" stroke-width="0.6"/>')
     described = []
+    if cloud:
+        described.append(f"{len(cloud)} stories drawn")
+    legend_x, legend_y = left + size + 40, top + 20
     for i, point in enumerate(points):
+        shape = SHAPES[i % len(SHAPES)]
+        label = str(point.get("label"))
         shares = point.get("shares")
+        row_y = legend_y + 22 * i
         if not shares:
-            described.append(f"{point.get('label')}: not shown")
+            body.append(f'<text x="{legend_x + 14}" y="{row_y + 4}" fill="{MUTED}">'
+                        f'{escape(_short(label, 18))}: withheld</text>')
+            described.append(f"{label}: not shown")
             continue
-        a, b, c = shares
-        x = a * corner_xy[0][0] + b * corner_xy[1][0] + c * corner_xy[2][0]
-        y = a * corner_xy[0][1] + b * corner_xy[1][1] + c * corner_xy[2][1]
-        body.append(_marker(SHAPES[i % len(SHAPES)], x, y))
-        body.append(f'<text x="{x + 9:.1f}" y="{y + 4:.1f}">'
-                    f'{escape(str(point.get("label")))}</text>')
-        described.append(f"{point.get('label')}: " + ", ".join(
+        x, y = place(shares)
+        body.append(_marker(shape, x, y))
+        body.append(_marker(shape, legend_x, row_y))
+        body.append(f'<text x="{legend_x + 14}" y="{row_y + 4}">{escape(_short(label, 22))}</text>')
+        described.append(f"{label}: " + ", ".join(
             f"{name} {share * 100:.0f}%" for name, share in zip(corners, shares, strict=False)))
-    height = int(top + size * 0.866 + 30)
+    height = int(bottom + 30)
     return _svg(WIDTH, height, title, "; ".join(described) + ".", body)
 
 

@@ -278,13 +278,14 @@ def _triad(t: dict[str, Any]) -> dict[str, Any]:
             }
         )
     points = [{"label": group, "shares": mean.get("shares")} for group, mean in t["groups"].items()]
-    svg = charts.ternary_plot(t["corners"], points, title=t["label"])
+    svg = charts.ternary_plot(t["corners"], points, cloud=t.get("cloud") or (), title=t["label"])
     return {
         "question": t["label"],
         "corners": t["corners"],
         "rows": rows,
         "chart_svg": svg,
-        "caption": "Where each group's stories sit, on average, between the three corners.",
+        "caption": "Each open circle is one story; the filled shapes mark where each group's "
+        "stories sit on average (their centre) between the three corners.",
         "alt": _description(svg),
     }
 

@@ -309,6 +309,7 @@ def outcome_pages(results, outcomes, chart: ChartFunction | None) -> list[dict[s
                 "groups": _estimate_rows(outcome.get("by_group") or [], "group", statistic),
                 "comparisons": _comparison_rows(outcome.get("comparisons") or [], statistic),
                 "notes": notes,
+                "groups_heading": f"Groups, in “{measured}”" if measured else "Groups",
                 "no_waves": "No wave has answers for this indicator yet.",
                 "no_groups": "No group has enough answers to show separately.",
             }

@@ -8,6 +8,7 @@ Withdrawn stories are left out everywhere.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ from revaluation.models.participation import SenseMakingRound, story_tagging
 
 MAX_UNINTENDED = 8
 MAX_COMMENTS = 6
+CLOUD_LIMIT = 2000  # story positions drawn behind a triad's group centres
 
 
 def load(evaluation: Evaluation, waves: Sequence[Wave], groups: Sequence[str]) -> dict[str, Any]:
@@ -196,9 +198,29 @@ def _triads(stories: list[Story], labels: dict, threshold: int) -> list[dict[str
                 "label": meta["label"],
                 "corners": meta["corners"],
                 "groups": {str(g): m.to_dict() for g, m in {**overall, **by_group}.items()},
+                "cloud": _triad_cloud(points, threshold),
             }
         )
     return out
+
+
+def _triad_cloud(points: list[list], threshold: int) -> list[list[float]]:
+    """Every story's own position (shares summing to 1, three decimals), unlabelled, so the
+    chart shows the spread behind the group centres. Nothing when fewer stories than the
+    small-group threshold; at most ``CLOUD_LIMIT`` positions, evenly spaced through the list."""
+    valid = []
+    for point in points:
+        try:
+            shares = [float(v) for v in point]
+        except (TypeError, ValueError):
+            continue
+        total = sum(shares)
+        if all(math.isfinite(v) and v >= 0 for v in shares) and total > 0:
+            valid.append([round(v / total, 3) for v in shares])
+    if len(valid) < threshold:
+        return []
+    step = max(1, math.ceil(len(valid) / CLOUD_LIMIT))
+    return valid[::step]
 
 
 def _dyads(stories: list[Story], labels: dict, threshold: int) -> list[dict[str, Any]]:

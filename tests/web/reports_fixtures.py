@@ -80,6 +80,7 @@ def sample_report() -> dict:
                 "notes": [],
                 "no_waves": "",
                 "no_groups": "",
+                "groups_heading": "Groups",
             }
         )
     texts = empty_texts(5)
