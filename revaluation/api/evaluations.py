@@ -23,7 +23,7 @@ from revaluation.models import (
     Wave,
 )
 from revaluation.services import fieldwork, results_jobs
-from revaluation.services.consent import translation_languages
+from revaluation.services.consent import MAX_CONSENT_LENGTH, translation_languages
 
 
 def iso(moment) -> str | None:
@@ -124,7 +124,7 @@ WAVE_FIELDS = {
     "groups": Field(list, required=True, max_length=20),
     "anonymity": Field(str, choices=tuple(str(a) for a in Anonymity)),
     "ask_panel_code": Field(bool),
-    "consent_text": Field(str, max_length=20_000),
+    "consent_text": Field(str, max_length=MAX_CONSENT_LENGTH),
     "consent_translations": Field(dict, max_length=20),
 }
 
@@ -174,10 +174,11 @@ def _consent_translations(body: dict[str, Any], version: InstrumentVersion) -> d
                            f"“consent_translations” has “{code}”, which is not one of the "
                            f"instrument's other languages ({offered}).",
                            {"field": "consent_translations", "languages": others})
-        if not isinstance(text, str) or len(text) > 20_000:
+        if not isinstance(text, str) or len(text) > MAX_CONSENT_LENGTH:
             raise ApiError(422, "invalid_value",
-                           f"“consent_translations.{code}” must be text of at most 20000 "
-                           "characters.", {"field": f"consent_translations.{code}"})
+                           f"“consent_translations.{code}” must be text of at most "
+                           f"{MAX_CONSENT_LENGTH:,} characters.",
+                           {"field": f"consent_translations.{code}"})
     kept = {code: text.strip() for code, text in given.items() if text.strip()}
     if kept and not (body.get("consent_text") or "").strip():
         raise ApiError(422, "invalid_value",

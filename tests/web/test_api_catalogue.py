@@ -278,6 +278,10 @@ def test_a_wave_gets_its_consent_in_each_language(api, bilingual):
     ({"consent_text": "Agree?", "consent_translations": {"en": "Agree?"}},
      "not one of the instrument's other languages (cy)"),
     ({"consent_text": "Agree?", "consent_translations": {"cy": 5}}, "must be text"),
+    # The same limit as the wave form's consent text.
+    ({"consent_text": "Agree?", "consent_translations": {"cy": "y" * 5001}},
+     "at most 5,000 characters"),
+    ({"consent_text": "a" * 5001}, "“consent_text” is too long: at most 5000 allowed"),
 ])
 def test_bad_consent_translations_say_what_is_wrong(api, bilingual, extra, message):
     body = {"name": "Bilingual", "instrument": "pulse-cy", "groups": ["member"], **extra}
