@@ -191,7 +191,7 @@ def _msc_story(s: dict[str, Any]) -> dict[str, Any]:
         "title": s["title"],
         "paragraphs": [p.strip() for p in s["text"].split("\n") if p.strip()],
         "selection_reason": s.get("selection_reason"),
-        "reasons": s.get("reasons", [])[:5],
+        "reasons": _distinct(s.get("reasons", []), "panellist")[:5],
         "tally": tally,
     }
 
@@ -235,32 +235,43 @@ def _value_grid(grid: dict[str, Any] | None) -> dict[str, Any]:
 VERDICTS = {"endorsed": "Endorsed", "contested": "Contested", "unreviewed": "Not reviewed"}
 
 
+def _distinct(texts: list[str], who: str) -> list[str]:
+    """Each different text once, most often given first, with how many gave it when more than
+    one did: "It shows a change nobody planned for (3 panellists)"."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        text = (text or "").strip()
+        if text:
+            counts[text] = counts.get(text, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: -item[1])  # stable: first said first
+    return [text if n == 1 else f"{text.rstrip('.')} ({n} {who}s)" for text, n in ordered]
+
+
 def _settled(settled: dict[str, Any] | None) -> dict[str, Any] | None:
     if not settled or not isinstance(settled.get("account"), dict):
         return None
     account = settled["account"]
-    entries = []
+    rows, dissent = [], []
     for item in account.get("items", []):
         box = VALUE_BOXES.get(str(item.get("box")), (str(item.get("box", "")).title(), ""))[0]
-        votes = (
-            f"endorsed {item.get('endorsements', 0)} times, challenged "
-            f"{item.get('challenges', 0)} times"
-        )
-        entries.append(
+        rows.append(
             {
-                "box": f"{box}, {item.get('visibility', '')}".rstrip(", "),
-                "text": item.get("note") or "",
-                "verdict": f"{VERDICTS.get(item.get('verdict'), 'Not reviewed')} ({votes})",
-                "dissent": "; ".join(f"“{d}”" for d in item.get("dissent") or []),
+                "text": item.get("note") or "–",
+                "kind": f"{box}, {item.get('visibility', '')}".rstrip(", "),
+                "verdict": VERDICTS.get(item.get("verdict"), "Not reviewed"),
+                "endorsed": format_count(item.get("endorsements", 0)),
+                "challenged": format_count(item.get("challenges", 0)),
             }
         )
+        dissent.extend(item.get("dissent") or [])
     counts = account.get("counts") or {}
     return {
         "intro": f"In the round “{settled['title']}” participants negotiated which value they "
         "stand behind: "
         + ", ".join(f"{format_count(counts.get(k, 0))} {w.lower()}" for k, w in VERDICTS.items())
         + ". This is their verdict; disagreement is shown, not hidden.",
-        "entries": entries,
+        "rows": rows,
+        "dissent": _distinct(dissent, "challenge"),
     }
 
 

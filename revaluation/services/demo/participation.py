@@ -43,6 +43,10 @@ DECLINE_REASON = ("Funding is not something members' lives show directly; we wil
                   "the context section instead.")
 MERGE_REASON = "This says the same as proposal 1, so their dots now count together."
 
+#: How the space's storytellers shared each story between the triad's three corners (percent).
+KINDS = [("40", "40", "20"), ("60", "20", "20"), ("20", "60", "20"), ("30", "30", "40"),
+         ("10", "70", "20"), ("50", "10", "40")]
+
 SPACE_STORIES = [
     ("Back in the choir", "After the walks I felt strong enough to go back to my choir. I had "
      "stopped going when my breathing got bad.", "no",
@@ -59,6 +63,54 @@ SPACE_STORIES = [
      "time I felt listened to.", "yes",
      [("calibrate", "invisible", "Being taken seriously"),
       ("calibrate", "invisible", "Feeling listened to by the GP")]),
+    ("Sleeping through", "Walking most mornings, I sleep through the night for the first time in "
+     "years.", "partly",
+     [("calculate", "visible", "Fewer sleeping tablets"),
+      ("calibrate", "invisible", "Feeling rested")]),
+    ("A friend on the ward", "When my neighbour went into hospital, three of us from the group "
+     "visited her every week.", "no",
+     [("capacitate", "invisible", "People looking out for each other"),
+      ("calibrate", "invisible", "Nobody left alone on the ward")]),
+    ("Back to work part-time", "The confidence I got from leading the Thursday walk helped me go "
+     "back to work two days a week.", "no",
+     [("calculate", "visible", "Two working days a week"),
+      ("capacitate", "visible", "Walk leader training"),
+      ("calibrate", "invisible", "Feeling useful again")]),
+    ("Talking about my mood", "I can say I am having a bad week now, and someone rings me.",
+     "yes",
+     [("capacitate", "invisible", "A phone tree for bad weeks"),
+      ("calibrate", "invisible", "Not hiding how I feel")]),
+    ("Off the waiting list", "The practice nurse now sends people to our walks while they wait "
+     "for physio.", "no",
+     [("capacitate", "visible", "Referrals from the practice nurse"),
+      ("calculate", "visible", "Eight referrals this spring")]),
+    ("Lost weight, kept it off", "I have lost a stone since spring and my blood pressure is down.",
+     "yes",
+     [("calculate", "visible", "A stone lost"),
+      ("calculate", "visible", "Lower blood pressure readings")]),
+    ("Out of the house", "Before the group I only left the house for shopping. Now I am out "
+     "four days a week.", "yes",
+     [("calculate", "invisible", "Four days a week out of the house"),
+      ("calibrate", "invisible", "Feeling part of the town again")]),
+    ("Staff walking too", "On my ward, staff now take a twenty-minute walk at lunch. Sickness "
+     "absence is down.", "partly",
+     [("calculate", "visible", "Less sickness absence on the ward"),
+      ("capacitate", "visible", "A lunchtime walking rota")]),
+    ("Speaking at the board", "I told our story to the hospital board. They asked us back.",
+     "no",
+     [("capacitate", "visible", "A voice at the hospital board"),
+      ("calibrate", "visible", "Being believed by people in charge")]),
+    ("Learning the routes", "I was scared of getting lost. Now I have learned three routes and "
+     "lead newcomers.", "partly",
+     [("capacitate", "invisible", "Route knowledge passed on"),
+      ("calculate", "invisible", "Three routes learned")]),
+    ("The café as a lifeline", "After my wife died the café was the only place I talked to "
+     "anyone all week.", "no",
+     [("calibrate", "invisible", "Company in grief"),
+      ("capacitate", "invisible", "A place to go every week")]),
+    ("Fewer falls", "My balance is better and I have not fallen since Easter.", "yes",
+     [("calculate", "visible", "No falls since Easter"),
+      ("calibrate", "invisible", "Trusting my legs again")]),
 ]
 
 
@@ -128,14 +180,15 @@ def _stories(space, evaluation, people):
                 "why_it_matters": "It changed how I see myself.",
                 "contribution": "The group gave me the push and the practice.",
                 "substantiation": "My walking buddy" if n % 2 else "",
-                "story_who": str(3 + n), "story_kind__1": "40", "story_kind__2": "40",
-                "story_kind__3": "20"}
+                "story_who": str(2 + (3 * n) % 8),
+                **dict(zip(("story_kind__1", "story_kind__2", "story_kind__3"),
+                           KINDS[n % len(KINDS)], strict=True))}
         for i, (box, visibility, note) in enumerate(values, 1):
             form.update({f"v{i}_box": box, f"v{i}_visibility": visibility, f"v{i}_note": note})
         marks = participation_stories.signifiers(evaluation)
         story = participation_stories.read_story(form, marks, harvest=True,
                                                  groups=["member", "staff"])
-        stories.append(participation_stories.tell_story(space, people[n], story))
+        stories.append(participation_stories.tell_story(space, people[n % len(people)], story))
     return stories
 
 

@@ -1,0 +1,39 @@
+"""'What is going on' in plain values: repeated reasons said once with how many gave them, and
+the settled account as one row per value item."""
+
+from __future__ import annotations
+
+from revaluation.reports.context_sections import _distinct, _settled
+
+
+def test_repeated_reasons_are_said_once_with_a_count():
+    planned = "It shows a change nobody planned for."
+    reasons = [planned, "It is about someone taking charge.", planned, " ", planned]
+    assert _distinct(reasons, "panellist") == [
+        "It shows a change nobody planned for (3 panellists)",
+        "It is about someone taking charge.",
+    ]
+    assert _distinct([], "panellist") == []
+
+
+def test_settled_account_rows_and_dissent():
+    settled = {"title": "What is it worth?", "account": {
+        "items": [
+            {"box": "calculate", "visibility": "visible", "note": "One A&E visit avoided",
+             "verdict": "contested", "endorsements": 1, "challenges": 2,
+             "dissent": ["Counting visits misses the point.", "Counting visits misses the point."]},
+            {"box": "capacitate", "visibility": "invisible", "note": "",
+             "verdict": "unreviewed", "endorsements": 0, "challenges": 0},
+        ],
+        "counts": {"endorsed": 0, "contested": 1, "unreviewed": 1},
+    }}
+    out = _settled(settled)
+    assert out["rows"] == [
+        {"text": "One A&E visit avoided", "kind": "Calculate, visible", "verdict": "Contested",
+         "endorsed": "1", "challenged": "2"},
+        {"text": "–", "kind": "Capacitate, invisible", "verdict": "Not reviewed",
+         "endorsed": "0", "challenged": "0"},
+    ]
+    assert out["dissent"] == ["Counting visits misses the point (2 challenges)"]
+    assert "0 endorsed, 1 contested, 1 not reviewed" in out["intro"]
+    assert _settled(None) is None and _settled({"title": "x", "account": "broken"}) is None
