@@ -156,24 +156,34 @@ def going_on(results: dict[str, Any], data: dict[str, Any], threshold: int) -> d
         "no_emergent": "No emergent or unintended outcomes have been recorded.",
         "msc": [_msc_story(s) for s in data.get("msc", [])],
         "no_msc": "No Most Significant Change selection round has been completed yet.",
-        "value_grid": _value_grid(data.get("value_grid")),
+        "value_grid": _value_grid(data.get("value_grid"), threshold),
         "settled": _settled(data.get("settled")),
         "triads": [_triad(t) for t in data.get("triads", [])],
         "dyads": [_dyad(d) for d in data.get("dyads", [])],
         "no_patterns": "No stories have been signified with dyads or triads yet.",
-        "themes": _themes(data.get("themes") or {"columns": [], "rows": []}),
+        "themes": _themes(data.get("themes") or {"columns": [], "rows": []}, threshold),
         "sense_making": [_finding(f, threshold) for f in data.get("sense_making", [])],
         "no_sense_making": "No findings have been shared with participants for sense-making yet.",
     }
 
 
-def _themes(themes: dict[str, Any]) -> dict[str, Any]:
+def _withheld(threshold: int, what: str) -> str:
+    return (f"A dash (–) marks a count withheld because it is below {threshold} {what}, or "
+            "would let such a count be worked out from the totals.")
+
+
+def _themes(themes: dict[str, Any], threshold: int) -> dict[str, Any]:
+    hidden = any(c is None for r in themes["rows"] for c in r["counts"])
     return {
+        "intro": "The evaluation team coded stories into themes. Counts are of stories, by "
+        "where they were told: in a wave's survey, or in the participation space (outside the "
+        "surveys). A story can carry several themes.",
         "columns": themes["columns"],
         "rows": [
             {"name": r["name"], "counts": [format_count(c) for c in r["counts"]]}
             for r in themes["rows"]
         ],
+        "note": _withheld(threshold, "stories") if hidden else None,
         "empty": "No stories have been coded into themes yet.",
     }
 
@@ -196,7 +206,7 @@ def _msc_story(s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _value_grid(grid: dict[str, Any] | None) -> dict[str, Any]:
+def _value_grid(grid: dict[str, Any] | None, threshold: int) -> dict[str, Any]:
     if not grid:
         return {"rows": [], "empty": "No value items have been placed on the value grid yet."}
     rows = []
@@ -226,9 +236,7 @@ def _value_grid(grid: dict[str, Any] | None) -> dict[str, Any]:
         "intro": "Storytellers placed the value in their stories on Revaluation's grid: what can "
         "be counted (Calculate), judged (Calibrate) or built as capacity (Capacitate), and "
         "whether that value is usually visible to funders or invisible.",
-        "note": "Cells marked – are withheld because they hold very few items."
-        if grid.get("suppressed")
-        else None,
+        "note": _withheld(threshold, "items") if grid.get("suppressed") else None,
     }
 
 
@@ -350,5 +358,8 @@ def _finding(f: dict[str, Any], threshold: int) -> dict[str, Any]:
         "title": f["title"],
         "summary": f["summary"],
         "stances": stances,
-        "comments": f.get("comments", []),
+        "comments": [
+            f"“{text}”" + (f" ({format_count(n)} people)" if n > 1 else "")
+            for text, n in f.get("comments") or []
+        ],
     }

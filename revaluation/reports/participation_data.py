@@ -312,12 +312,22 @@ def _sense_making(evaluation: Evaluation, threshold: int) -> list[dict[str, Any]
                 "counts": {
                     s: None if hidden[i] or small else int(counts[i]) for i, s in enumerate(stances)
                 },
-                "comments": []
-                if small
-                else [c.strip() for _, c in mine if c.strip()][:MAX_COMMENTS],
+                "comments": [] if small else _comment_counts(c for _, c in mine),
             }
         )
     return out
+
+
+def _comment_counts(comments) -> list[list]:
+    """Each different comment once with how many people made it, most often made first (ties
+    in the order they came), at most ``MAX_COMMENTS``: ``[[text, count], ...]``."""
+    counts: dict[str, int] = {}
+    for comment in comments:
+        text = (comment or "").strip()
+        if text:
+            counts[text] = counts.get(text, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: -item[1])
+    return [[text, n] for text, n in ordered[:MAX_COMMENTS]]
 
 
 def _activities(evaluation: Evaluation) -> dict[str, int]:

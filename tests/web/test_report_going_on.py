@@ -37,3 +37,35 @@ def test_settled_account_rows_and_dissent():
     assert out["dissent"] == ["Counting visits misses the point (2 challenges)"]
     assert "0 endorsed, 1 contested, 1 not reviewed" in out["intro"]
     assert _settled(None) is None and _settled({"title": "x", "account": "broken"}) is None
+
+
+def test_sense_making_comments_are_counted_once_each():
+    from revaluation.reports.context_sections import _finding
+    from revaluation.reports.participation_data import MAX_COMMENTS, _comment_counts
+
+    said = ["Not for people who cannot walk far.", "Yes, the café is the best part of my week.",
+            "", "Yes, the café is the best part of my week.", "  ",
+            "Not for people who cannot walk far.", "Yes, the café is the best part of my week.",
+            "It depends which group you go to."]
+    counted = _comment_counts(said)
+    assert counted == [["Yes, the café is the best part of my week.", 3],
+                       ["Not for people who cannot walk far.", 2],
+                       ["It depends which group you go to.", 1]]
+    assert len(_comment_counts(f"comment {i}" for i in range(20))) == MAX_COMMENTS
+    finding = {"title": "T", "summary": "S", "n": 8, "counts": {}, "comments": counted}
+    assert _finding(finding, 5)["comments"] == [
+        "“Yes, the café is the best part of my week.” (3 people)",
+        "“Not for people who cannot walk far.” (2 people)",
+        "“It depends which group you go to.”",
+    ]
+
+
+def test_withheld_theme_counts_are_explained():
+    from revaluation.reports.context_sections import _themes
+
+    shown = _themes({"columns": ["Spring"], "rows": [{"name": "Confidence", "counts": [12]}]}, 5)
+    assert shown["note"] is None and shown["rows"][0]["counts"] == ["12"]
+    hidden = _themes({"columns": ["Spring", "Autumn"],
+                      "rows": [{"name": "Confidence", "counts": [None, 9]}]}, 5)
+    assert hidden["rows"][0]["counts"] == ["–", "9"]
+    assert "below 5 stories" in hidden["note"]

@@ -196,7 +196,7 @@ def _code(evaluation, rng):
     tags = [participation_coding.create_tag(evaluation, name) for name in
             ("Confidence", "Connection", "Health services", "Leadership")]
     pool = participation_coding.filtered_stories(evaluation, participation_coding.StoryFilter(),
-                                                 limit=60)
+                                                 limit=1000)
     for row in pool:
         story = participation_coding.story_in(evaluation, row["id"])
         chosen = [t.id for t in tags if rng.random() < 0.35]
