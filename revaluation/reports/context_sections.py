@@ -344,6 +344,13 @@ def _description(svg: str) -> str:
     return unescape(svg.split("<desc", 1)[1].split(">", 1)[1].split("</desc>", 1)[0])
 
 
+def _said_by(n: int, threshold: int) -> str:
+    """How many made the same comment, as a count only when that count could be published."""
+    if n >= threshold:
+        return f" ({format_count(n)} people)"
+    return " (more than one person)" if n > 1 else ""
+
+
 def _finding(f: dict[str, Any], threshold: int) -> dict[str, Any]:
     counts = f.get("counts") or {}
     if f.get("n") is None:
@@ -358,8 +365,5 @@ def _finding(f: dict[str, Any], threshold: int) -> dict[str, Any]:
         "title": f["title"],
         "summary": f["summary"],
         "stances": stances,
-        "comments": [
-            f"“{text}”" + (f" ({format_count(n)} people)" if n > 1 else "")
-            for text, n in f.get("comments") or []
-        ],
+        "comments": [f"“{text}”{_said_by(n, threshold)}" for text, n in f.get("comments") or []],
     }

@@ -53,10 +53,15 @@ def test_sense_making_comments_are_counted_once_each():
                        ["It depends which group you go to.", 1]]
     assert len(_comment_counts(f"comment {i}" for i in range(20))) == MAX_COMMENTS
     finding = {"title": "T", "summary": "S", "n": 8, "counts": {}, "comments": counted}
+    # A count below the small-group threshold is not printed.
     assert _finding(finding, 5)["comments"] == [
-        "“Yes, the café is the best part of my week.” (3 people)",
-        "“Not for people who cannot walk far.” (2 people)",
+        "“Yes, the café is the best part of my week.” (more than one person)",
+        "“Not for people who cannot walk far.” (more than one person)",
         "“It depends which group you go to.”",
+    ]
+    assert _finding(finding, 3)["comments"][:2] == [
+        "“Yes, the café is the best part of my week.” (3 people)",
+        "“Not for people who cannot walk far.” (more than one person)",
     ]
 
 
