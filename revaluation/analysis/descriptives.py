@@ -17,7 +17,15 @@ import numpy as np
 
 from .intervals import Estimate, guarded, mean_ci, median_ci, proportion_ci
 from .suppression import SMALL_CELL_THRESHOLD, public_count, suppress_counts, suppression_reason
-from .values import as_float_array, blank_text, is_missing, json_number, split_by, text_counts
+from .values import (
+    as_float_array,
+    blank_text,
+    is_missing,
+    json_number,
+    split_by,
+    tally,
+    text_counts,
+)
 
 
 @dataclass(frozen=True)
@@ -163,11 +171,11 @@ def describe_numeric(
     hidden = (False, False)
     if scale_points is not None:
         points = [float(point) for point in scale_points]
-        found, found_counts = np.unique(numbers, return_counts=True)
-        tally = dict(zip(found.tolist(), found_counts.tolist(), strict=True))
-        extra = sorted(set(tally) - set(points))
+        found, found_counts = tally(numbers)
+        seen = dict(zip(found.tolist(), found_counts.tolist(), strict=True))
+        extra = sorted(set(seen) - set(points))
         keys = [_format_number(point) for point in [*points, *extra]]
-        counts = [int(tally.get(point, 0)) for point in [*points, *extra]]
+        counts = [int(seen.get(point, 0)) for point in [*points, *extra]]
         distribution, hidden = _distribution(keys, {}, counts, ns, missing, threshold)
     else:
         hidden = tuple(bool(x) for x in suppress_counts([len(numbers), ns, missing], threshold)[1:])

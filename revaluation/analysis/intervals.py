@@ -100,12 +100,15 @@ def median_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     method = "median with exact order-statistic (binomial) interval"
     if n == 0:
         return undefined(method, "no answers")
-    ordered = np.sort(values)
-    # The middle of the sorted answers: np.median's value (the mean of the two middle ones for
-    # an even count), without partitioning them all over again.
+    # Only four order statistics are needed (the middle one or two, and the interval's ends),
+    # so the answers are partitioned around those places instead of sorted: what lands at each
+    # place is what sorting would put there.
     middle = n // 2
-    median = float(ordered[middle]) if n % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
     best_k = _largest_order_statistic(n, confidence)
+    places = sorted({middle, max(middle - 1, 0), max(best_k - 1, 0), n - max(best_k, 1)})
+    ordered = np.partition(np.asarray(values, dtype=float), places)
+    # np.median's value: the mean of the two middle answers for an even count.
+    median = float(ordered[middle]) if n % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
     if best_k == 0:
         reason = f"{n} answers are too few for an exact {confidence:.0%} interval (needs 6)"
         return Estimate(median, None, None, method, reason)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
+from .values import tally
+
 #: scipy's asymptotic Mann-Whitney method applies when both groups are larger than this.
 MANN_WHITNEY_ASYMPTOTIC_ABOVE = 8
 #: scipy's Wilcoxon test is asymptotic when there are more differences than this.
@@ -24,7 +26,7 @@ WILCOXON_ASYMPTOTIC_ABOVE = 50
 
 def counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values in ascending order and how often each occurs."""
-    return np.unique(values, return_counts=True)
+    return tally(values)
 
 
 def counts_on(distinct: np.ndarray, values: np.ndarray) -> np.ndarray:
