@@ -65,10 +65,13 @@ def methods(results: dict[str, Any], threshold: int) -> dict[str, Any]:
         "no_instruments": "No instrument has been fielded yet.",
         "tests": [
             {"name": name[:1].upper() + name[1:], "why": _test_reason(name, explanations)}
-            for name in info.get("tests", [])
+            # The tests behind the figures a report shows (the outcomes'), whichever results
+            # served it; older kept results have the whole list only.
+            for name in info.get("outcome_tests", info.get("tests", []))
         ],
         "no_tests": "No statistical tests were run: there were no answers to test.",
-        "multiplicity": info.get("multiplicity") or "No p-values were computed.",
+        "multiplicity": info.get("outcome_multiplicity") or info.get("multiplicity")
+        or "No p-values were computed.",
         "suppression": f"No figure describes fewer than {threshold} people. Counts from 1 to "
         f"{threshold - 1} are withheld, and so is the next smallest figure in the same row or "
         "column whenever the hidden one could otherwise be worked out from the totals. "

@@ -156,11 +156,16 @@ def build_report(
 
 
 def load_results(evaluation: Evaluation, options: ReportOptions) -> dict[str, Any]:
-    """The one results structure (as ``flask results --format json`` prints it) for the options."""
-    from revaluation.services.results import evaluation_results
+    """The results structure (as ``flask results --format json`` prints it) for the options, in
+    the report's scope: the questions' exploratory comparisons and group rows, which a report
+    does not show, are not computed for it (kept full results serve it as they are)."""
+    from revaluation.services.results import REPORT, evaluation_results
 
     return evaluation_results(
-        evaluation, wave_ids=list(options.wave_ids) or None, groups=list(options.groups) or None
+        evaluation,
+        wave_ids=list(options.wave_ids) or None,
+        groups=list(options.groups) or None,
+        scope=REPORT,
     )
 
 

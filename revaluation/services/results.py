@@ -29,6 +29,11 @@ from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries
 from revaluation.services.results_questions import QuestionTables
 
 SCHEMA = "revaluation.results/1"
+#: Every figure (results pages, API, ``flask results``).
+FULL = "full"
+#: What a PDF report shows: the questions without their group rows and comparisons.
+REPORT = "report"
+SCOPES = (FULL, REPORT)
 OUTCOME_ADJUSTMENT = (
     "Holm's step-down adjustment across the outcome table (each framework separately), which "
     "keeps the chance of any false 'significant' test at 5%."
@@ -89,6 +94,7 @@ def evaluation_results(
     *,
     wave_ids: Sequence[int] | None = None,
     groups: Sequence[str] | None = None,
+    scope: str = FULL,
 ) -> dict[str, Any]:
     """Every figure the platform reports for ``evaluation``, optionally for some waves/groups.
 
@@ -96,10 +102,14 @@ def evaluation_results(
     :mod:`revaluation.services.results_cache`); :func:`compute_results` always recomputes.
     Raises :class:`ResultsFilterError` (a plain sentence) when a filter names an unknown wave or
     group. Draft waves are never included.
+
+    ``scope=REPORT`` asks for what a PDF report shows: everything but the questions' group rows
+    and exploratory comparisons (kept full results serve it too, as they hold that part).
     """
     return reuse_or_compute(
         evaluation, wave_ids, groups,
-        lambda: compute_results(evaluation, wave_ids=wave_ids, groups=groups),
+        lambda: compute_results(evaluation, wave_ids=wave_ids, groups=groups, scope=scope),
+        scope=scope,
     )
 
 
@@ -108,6 +118,7 @@ def compute_results(
     *,
     wave_ids: Sequence[int] | None = None,
     groups: Sequence[str] | None = None,
+    scope: str = FULL,
 ) -> dict[str, Any]:
     """The results structure of :func:`evaluation_results`, computed from the answers now."""
     # The statistics run on threads of their own (revaluation.services.concurrency); BLAS's
@@ -116,7 +127,7 @@ def compute_results(
     # arrays made here form no cycles, and each of its passes would walk everything else the
     # process holds (in a report worker, the documents laid out before).
     with threadpool_limits(limits=1, user_api="blas"), collector_paused():
-        return _compute_results(evaluation, wave_ids=wave_ids, groups=groups)
+        return _compute_results(evaluation, wave_ids=wave_ids, groups=groups, scope=scope)
 
 
 def _compute_results(
@@ -124,13 +135,16 @@ def _compute_results(
     *,
     wave_ids: Sequence[int] | None,
     groups: Sequence[str] | None,
+    scope: str,
 ) -> dict[str, Any]:
+    if scope not in SCOPES:
+        raise ValueError(f"unknown results scope {scope!r}")
     threshold = int(evaluation.small_cell_threshold)
     chosen_groups = _check_groups(evaluation, groups)
     waves = _included_waves(evaluation, wave_ids)
     specs = outcome_specs(evaluation)
     inputs = OutcomeInputs(threshold=threshold)
-    tables = QuestionTables(threshold=threshold, groups=chosen_groups)
+    tables = QuestionTables(threshold=threshold, groups=chosen_groups, detail=scope == FULL)
     wave_rows: list[dict[str, Any]] = []
     first: WaveData | None = None
     with statistics_threads() as pool:
@@ -162,6 +176,7 @@ def _compute_results(
             finish()
     result = {
         "schema": SCHEMA,
+        "scope": scope,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "evaluation": {
             "slug": evaluation.slug,
@@ -190,7 +205,12 @@ def _compute_results(
         "methods": {
             "instruments": _instruments(waves),
             "tests": sorted(tables.tests_used() | inputs.tests_used()),
-            "multiplicity": f"{OUTCOME_ADJUSTMENT} {ITEM_ADJUSTMENT}",
+            "multiplicity": f"{OUTCOME_ADJUSTMENT} {ITEM_ADJUSTMENT}"
+            if scope == FULL else OUTCOME_ADJUSTMENT,
+            # What a report, which shows the outcomes' tests only, says about its methods: the
+            # same in either scope.
+            "outcome_tests": sorted(inputs.tests_used()),
+            "outcome_multiplicity": OUTCOME_ADJUSTMENT,
             "missing": MISSING_TEXT,
             "suppression": f"Figures resting on fewer than {threshold} respondents are withheld, "
             "with complementary suppression so they cannot be worked out from totals.",

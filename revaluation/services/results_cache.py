@@ -99,9 +99,20 @@ def _sha(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def filters_key(wave_ids: Sequence[int] | None, groups: Sequence[str] | None) -> str:
-    """The cache key of a choice of waves and groups (waves in any order; groups in order)."""
-    return _sha({"waves": sorted(set(wave_ids or [])), "groups": list(dict.fromkeys(groups or []))})
+#: The scopes whose kept results can serve each scope, the fullest first: full results hold
+#: everything a report shows.
+SERVES = {"full": ("full",), "report": ("full", "report")}
+
+
+def filters_key(wave_ids: Sequence[int] | None, groups: Sequence[str] | None,
+                scope: str = "full") -> str:
+    """The cache key of a choice of waves and groups (waves in any order; groups in order) and
+    of a scope of results (full results keep the key they always had)."""
+    key: dict[str, Any] = {"waves": sorted(set(wave_ids or [])),
+                           "groups": list(dict.fromkeys(groups or []))}
+    if scope != "full":
+        key["scope"] = scope
+    return _sha(key)
 
 
 def data_version(evaluation: Evaluation) -> str:
@@ -146,19 +157,27 @@ def reuse_or_compute(
     wave_ids: Sequence[int] | None,
     groups: Sequence[str] | None,
     compute: Callable[[], dict[str, Any]],
+    *,
+    scope: str = "full",
 ) -> dict[str, Any]:
-    """The kept results for this data version and filter, else ``compute()`` (then kept)."""
-    filters = filters_key(wave_ids, groups)
+    """The kept results for this data version, filter and scope (or a fuller scope), else
+    ``compute()`` (then kept under this scope)."""
+    keys = [filters_key(wave_ids, groups, kind) for kind in SERVES[scope]]
+    filters = keys[-1]
     version = data_version(evaluation)
-    found = db.session.execute(
-        sa.select(ResultsCache.payload).where(
+    kept = dict(db.session.execute(
+        sa.select(ResultsCache.filters, ResultsCache.id).where(
             ResultsCache.evaluation_id == evaluation.id,
-            ResultsCache.filters == filters,
+            ResultsCache.filters.in_(keys),
             ResultsCache.version == version,
         )
-    ).scalar_one_or_none()
-    if found is not None:
-        return found
+    ).all())
+    best = next((kept[key] for key in keys if key in kept), None)
+    if best is not None:
+        found = db.session.execute(
+            sa.select(ResultsCache.payload).where(ResultsCache.id == best)).scalar_one_or_none()
+        if found is not None:
+            return found
     results = compute()
     if not db.session.info.get(WROTE):
         _keep(evaluation.id, filters, version, results)

@@ -87,6 +87,9 @@ class QuestionTables:
 
     threshold: int
     groups: list[str]
+    #: False for a report, which shows each question's waves only: no group rows, no
+    #: comparisons (and no panel pairs to find for them).
+    detail: bool = True
     _questions: dict[str, _Question] = field(default_factory=dict)
     _scales: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tests: set[str] = field(default_factory=set)
@@ -124,8 +127,9 @@ class QuestionTables:
         families = question_families(data.instrument)
         present = list(dict.fromkeys(data.groups[rows].tolist()))
         # Row masks and panel pairs are the same for every question: found once per wave.
-        group_rows = {group: rows & (data.groups == group) for group in present}
-        pairs = self._pairs(first, data, rows) if first is not None else None
+        group_rows = {group: rows & (data.groups == group) for group in present} \
+            if self.detail else {}
+        pairs = self._pairs(first, data, rows) if first is not None and self.detail else None
         # Every row chosen (no group filter): the columns themselves, not copies of them.
         chosen = slice(None) if rows.all() else rows
         wave = {"wave_id": data.wave_id, "wave": data.name}
@@ -136,7 +140,7 @@ class QuestionTables:
             by_group = [{**wave, "group": group, "summary": self._summary(meta, data, part)}
                         for group, part in group_rows.items()]
             comparisons = []
-            if meta.kind != "none":
+            if meta.kind != "none" and self.detail:
                 values = self._values(meta, data)
                 if first is not None and question.key in first.numbers:
                     comparisons.append(self._compare_waves(meta, first, data, rows, pairs))

@@ -18,6 +18,7 @@ from revaluation.reports.formatting import format_ci, format_value
 from revaluation.reports.render import html_to_pdf, render_html
 from revaluation.reports.sources import ReportOptions, build_report
 from revaluation.services.report_jobs import generate_pdf
+from revaluation.services.results import REPORT, compute_results
 from tests.conftest import need
 from tests.web.reports_fixtures import small_evaluation
 
@@ -60,11 +61,19 @@ def test_demo_report_matches_flask_results_is_stable_and_rasterises(runner, demo
 
     # Rendering the same results again (here: the JSON `flask results` printed) gives the
     # same number of pages.
+    when = utcnow()
     again = build_report(
-        evaluation, ReportOptions(), edition_label="Test", generated_at=utcnow(), results=results
+        evaluation, ReportOptions(), edition_label="Test", generated_at=when, results=results
     )
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    assert html_to_pdf(render_html(again)).page_count == pages
+    html = render_html(again)
+    assert html_to_pdf(html).page_count == pages
+    # A report computes only the results it shows when no full results are kept: the same
+    # document as from the full results.
+    own = compute_results(evaluation, scope=REPORT)
+    assert own["scope"] == "report" and results["scope"] == "full"
+    assert render_html(build_report(evaluation, ReportOptions(), edition_label="Test",
+                                    generated_at=when, results=own)) == html
 
     need(shutil.which("pdftoppm") is not None, "pdftoppm (poppler-utils) is not installed")
     path = tmp_path / "demo.pdf"

@@ -147,3 +147,44 @@ def test_unknown_filters_still_get_a_plain_error(tiny):
     with pytest.raises(results_service.ResultsFilterError, match="no group"):
         evaluation_results(evaluation, groups=["nobody"])
     assert _kept() == 0
+
+
+def _without_question_detail(results) -> dict:
+    """Full results cut down to what a report shows."""
+    figures = _figures(results)
+    figures["questions"] = [{**q, "by_group": [], "comparisons": []}
+                            for q in figures["questions"]]
+    figures["methods"] = {k: v for k, v in figures["methods"].items()
+                          if k not in ("tests", "multiplicity")}
+    figures.pop("scope")
+    return figures
+
+
+def test_report_scope_is_the_full_results_without_question_detail(tiny):
+    evaluation, _ = tiny
+    full = compute_results(evaluation)
+    report = compute_results(evaluation, scope=results_service.REPORT)
+    assert (full["scope"], report["scope"]) == ("full", "report")
+    assert any(q["comparisons"] for q in full["questions"])
+    assert any(q["by_group"] for q in full["questions"])
+    assert _without_question_detail(report) == _without_question_detail(full)
+    # Both say the same about the outcomes' tests, which is what a report prints.
+    assert report["methods"]["outcome_tests"] == full["methods"]["outcome_tests"]
+    assert set(report["methods"]["tests"]) <= set(full["methods"]["tests"])
+    with pytest.raises(ValueError, match="unknown results scope"):
+        compute_results(evaluation, scope="some")
+
+
+def test_a_report_uses_kept_full_results_and_never_serves_a_results_page(tiny, computed):
+    evaluation, _ = tiny
+    report = results_service.REPORT
+    first_report = evaluation_results(evaluation, scope=report)
+    assert [c["scope"] for c in computed] == [report] and _kept() == 1
+    # A results page needs the comparisons a report leaves out: computed, then kept too.
+    full = evaluation_results(evaluation)
+    assert [c["scope"] for c in computed] == [report, "full"] and _kept() == 2
+    assert full["scope"] == "full"
+    # From now on a report is served the full entry: nothing is computed again.
+    again = evaluation_results(evaluation, scope=report)
+    assert len(computed) == 2 and again == full
+    assert again["methods"]["outcome_tests"] == first_report["methods"]["outcome_tests"]
