@@ -86,7 +86,8 @@ def tally(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values = np.asarray(values)
     if values.ndim == 1 and values.size and values.dtype.kind in "fiu":
         low, high = values.min(), values.max()
-        if np.isfinite(low) and np.isfinite(high) and high - low <= TALLY_SPAN:
+        # The span in floats: integers near the type's limits must not wrap around.
+        if np.isfinite(low) and np.isfinite(high) and float(high) - float(low) <= TALLY_SPAN:
             shifted = values - low
             steps = shifted.astype(np.int64)
             if np.array_equal(steps, shifted):

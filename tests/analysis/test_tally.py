@@ -26,6 +26,8 @@ CASES = {
     "empty": np.array([], dtype=float),
     "with NaN": np.array([1.0, np.nan, 2.0, 2.0]),
     "large values": np.array([1e15, 1e15 + 2, 1e15 + 2]),
+    "int64 limits": np.array([np.iinfo(np.int64).min, 0, np.iinfo(np.int64).max]),
+    "unsigned": np.array([3, 1, 3], dtype=np.uint8),
 }
 
 
