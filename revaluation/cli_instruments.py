@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from revaluation.cli_files import checked_output, write_output
 from revaluation.extensions import db
 
 instruments_cli = AppGroup("instruments", help="Validate, import and export instruments.")
@@ -82,7 +83,8 @@ def import_command(path: Path, slug: str) -> None:
 @click.option("--evaluation", "slug", required=True, help="The evaluation's short name.")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsform"]), default="yaml",
               show_default=True)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              callback=checked_output)
 @click.option("--version", "number", type=int, default=None,
               help="Version number (default: the latest).")
 def export_command(key: str, slug: str, fmt: str, out: Path, number: int | None) -> None:
@@ -100,5 +102,5 @@ def export_command(key: str, slug: str, fmt: str, out: Path, number: int | None)
     if version is None:
         raise click.ClickException(f"{key} has no version {number}.")
     body, _mimetype, _filename = export_version(version, fmt)
-    out.write_bytes(body)
+    write_output(out, body)
     click.echo(f"Wrote {key} version {version.number} ({version.status}) to {out}.")

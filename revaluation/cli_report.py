@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from revaluation.cli_files import checked_output, write_output
 from revaluation.reports.data import SECTIONS
 
 
@@ -26,6 +27,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     "out",
     required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=checked_output,
     help="Where to write the PDF, e.g. report.pdf.",
 )
 @click.option("--wave", "waves", multiple=True, type=int, help="A wave id to include (repeat).")
@@ -59,7 +61,7 @@ def report_command(
         raise click.ClickException(str(exc)) from None
     started = time.perf_counter()
     generated = generate_pdf(evaluation, options, edition_label="Command-line copy")
-    out.write_bytes(generated.rendered.pdf)
+    write_output(out, generated.rendered.pdf)
     click.echo(
         f"Wrote {out} ({generated.rendered.page_count} pages, "
         f"{len(generated.rendered.pdf) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"

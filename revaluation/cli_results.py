@@ -11,6 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from revaluation.cli_files import checked_output, write_output
 from revaluation.extensions import db
 
 responses_cli = AppGroup("responses", help="Export or import survey response data.")
@@ -88,7 +89,7 @@ def results_command(slug: str, fmt: str, waves: tuple[int, ...], groups: tuple[s
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav"]), required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write.")
+              callback=checked_output, help="The file to write.")
 @click.option("--wave", "waves", multiple=True, type=int, help="A wave id to include (repeat).")
 @with_appcontext
 def export_command(slug: str, fmt: str, out: Path, waves: tuple[int, ...]) -> None:
@@ -102,7 +103,7 @@ def export_command(slug: str, fmt: str, out: Path, waves: tuple[int, ...]) -> No
                                   include_names=False)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    out.write_bytes(export.content)
+    write_output(out, export.content)
     audit.record("responses.exported", evaluation_id=evaluation.id, obj=evaluation,
                  actor_label="cli", format=fmt, rows=export.rows, waves=list(waves))
     db.session.commit()

@@ -60,3 +60,32 @@ def test_report_command_explains_bad_options(runner, demo, args, message):
     result = runner.invoke(args=args)
     assert result.exit_code != 0
     assert message in result.output
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "demo"],
+    ["responses", "export", "demo", "--format", "csv"],
+    ["instruments", "export", "walk-talk-checkin", "--evaluation", "demo"],
+])
+def test_an_output_folder_that_is_not_there_is_said_before_any_work(runner, demo, tmp_path,
+                                                                    command):
+    out = tmp_path / "no-such-folder" / "file.out"
+    result = runner.invoke(args=[*command, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "does not exist: create it first, or choose another file" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_a_file_the_disk_refuses_is_a_sentence_not_a_traceback(runner, demo, tmp_path,
+                                                               quick_results, monkeypatch):
+    from pathlib import Path
+
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(args=["report", "demo", "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"Could not write {out}: Permission denied." in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
