@@ -168,6 +168,11 @@ def export_responses(
     """The responses as ``fmt`` (csv, xlsx or sav) with a codebook; see the module docstring."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format “{fmt}”: choose csv, xlsx or sav.")
+    unknown = sorted(set(wave_ids or []) - {w.id for w in evaluation.waves})
+    if unknown:
+        names = ", ".join(f"{w.id} ({w.name})" for w in evaluation.waves) or "none yet"
+        raise ExportError(f"There is no wave {unknown[0]} in this evaluation. "
+                          f"Its waves are: {names}.")
     header, rows, variables = response_table(evaluation, wave_ids, include_names=include_names)
     name = f"{evaluation.slug}-responses.{fmt}"
     if fmt == "csv":

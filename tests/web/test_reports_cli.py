@@ -89,3 +89,12 @@ def test_a_file_the_disk_refuses_is_a_sentence_not_a_traceback(runner, demo, tmp
     assert result.exit_code == 1
     assert f"Could not write {out}: Permission denied." in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_exporting_a_wave_that_is_not_there_says_which_waves_are(runner, demo, tmp_path):
+    out = tmp_path / "x.csv"
+    result = runner.invoke(args=["responses", "export", "demo", "--format", "csv",
+                                 "--out", str(out), "--wave", "99999"])
+    assert result.exit_code == 1
+    assert "There is no wave 99999 in this evaluation. Its waves are: " in result.output
+    assert "(Baseline (spring))" in result.output and not out.exists()
