@@ -50,7 +50,7 @@ from .suppression import (
     suppress_table,
 )
 from .two_sample import compare_independent, compare_paired
-from .values import json_safe, split_by
+from .values import json_safe, ranked_texts, split_by
 
 __all__ = [
     "SMALL_CELL_THRESHOLD",
@@ -95,6 +95,7 @@ __all__ = [
     "newcombe_difference_ci",
     "proportion_ci",
     "rank_biserial",
+    "ranked_texts",
     "scale_reliability",
     "split_by",
     "suppress_counts",

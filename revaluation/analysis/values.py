@@ -71,6 +71,14 @@ def text_counts(values: np.ndarray) -> dict[str, int]:
     return counts
 
 
+def ranked_texts(texts: Iterable[str | None]) -> list[tuple[str, int]]:
+    """Each different text (white space trimmed, blanks left out) with how many gave it, the
+    most often given first and ties in the order first given."""
+    given = [text.strip() for text in texts if text and text.strip()]
+    counts = text_counts(np.array(given, dtype=str)) if given else {}
+    return sorted(counts.items(), key=lambda item: -item[1])
+
+
 #: Whole-number answers spanning at most this many values are counted with ``np.bincount``.
 TALLY_SPAN = 4096
 

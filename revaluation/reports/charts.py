@@ -209,10 +209,9 @@ def ternary_plot(corners: Sequence[str], points: Sequence[dict[str, Any]], *,
         body.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{(x1 + x2) / 2:.1f}" '
                     f'y2="{(y1 + y2) / 2:.1f}" stroke="{MUTED}" stroke-width="0.5" '
                     f'stroke-dasharray="2 3"/>')
-    anchors = ("middle", "middle", "middle")
-    offsets = ((0, -10), (0, 18), (0, 18))
-    for (x, y), name, anchor, (dx, dy) in zip(corner_xy, corners, anchors, offsets, strict=False):
-        body.append(f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">'
+    # Each corner's name centred above (the top one) or below it.
+    for (x, y), name, dy in zip(corner_xy, corners, (-10, 18, 18), strict=False):
+        body.append(f'<text x="{x:.1f}" y="{y + dy:.1f}" text-anchor="middle">'
                     f'{escape(_short(str(name), 24))}</text>')
     for shares in cloud:
         x, y = place(shares)

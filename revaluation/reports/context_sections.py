@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import unescape
 
-from revaluation.analysis import suppress_counts
+from revaluation.analysis import ranked_texts, suppress_counts
 from revaluation.analysis.suppression import too_few
 from revaluation.reports import charts
 from revaluation.reports.formatting import (
@@ -246,13 +246,8 @@ VERDICTS = {"endorsed": "Endorsed", "contested": "Contested", "unreviewed": "Not
 def _distinct(texts: list[str], who: str) -> list[str]:
     """Each different text once, most often given first, with how many gave it when more than
     one did: "It shows a change nobody planned for (3 panellists)"."""
-    counts: dict[str, int] = {}
-    for text in texts:
-        text = (text or "").strip()
-        if text:
-            counts[text] = counts.get(text, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: -item[1])  # stable: first said first
-    return [text if n == 1 else f"{text.rstrip('.')} ({n} {who}s)" for text, n in ordered]
+    return [text if n == 1 else f"{text.rstrip('.')} ({n} {who}s)"
+            for text, n in ranked_texts(texts)]
 
 
 def _settled(settled: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ import numpy as np
 from revaluation.analysis import (
     dyad_distribution,
     msc_tallies,
+    ranked_texts,
     suppress_counts,
     suppress_table,
     triad_means_by,
@@ -321,13 +322,7 @@ def _sense_making(evaluation: Evaluation, threshold: int) -> list[dict[str, Any]
 def _comment_counts(comments) -> list[list]:
     """Each different comment once with how many people made it, most often made first (ties
     in the order they came), at most ``MAX_COMMENTS``: ``[[text, count], ...]``."""
-    counts: dict[str, int] = {}
-    for comment in comments:
-        text = (comment or "").strip()
-        if text:
-            counts[text] = counts.get(text, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: -item[1])
-    return [[text, n] for text, n in ordered[:MAX_COMMENTS]]
+    return [[text, n] for text, n in ranked_texts(comments)[:MAX_COMMENTS]]
 
 
 def _activities(evaluation: Evaluation) -> dict[str, int]:

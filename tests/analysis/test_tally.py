@@ -56,3 +56,13 @@ def test_median_interval_as_sorting_gives_it(name, size):
     k = max(k for k in range(1, n // 2 + 1)
             if 1 - 2 * stats.binom.cdf(k - 1, n, 0.5) >= 0.95)
     assert (estimate.ci_low, estimate.ci_high) == (ordered[k - 1], ordered[n - k])
+
+
+def test_ranked_texts_counts_each_different_text_most_often_first():
+    from revaluation.analysis import ranked_texts
+
+    given = ["B.", " A ", None, "", "A", "C", "  ", "B.", "A"]
+    assert ranked_texts(given) == [("A", 3), ("B.", 2), ("C", 1)]
+    assert ranked_texts([]) == [] and ranked_texts([None, " "]) == []
+    # Ties keep the order the texts were first given.
+    assert ranked_texts(["z", "y", "z", "y", "x"]) == [("z", 2), ("y", 2), ("x", 1)]
