@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -69,6 +70,16 @@ class Evaluation(Base):
     @property
     def framework_locked(self) -> bool:
         return self.framework_locked_at is not None
+
+    def unknown_wave(self, wave_ids: Iterable[int] | None) -> str | None:
+        """The sentence for a filter that names a wave this evaluation does not have (the
+        first such), listing the waves it does have; None when every id is one of them."""
+        known = {w.id for w in self.waves}
+        unknown = [wave_id for wave_id in wave_ids or [] if wave_id not in known]
+        if not unknown:
+            return None
+        names = ", ".join(f"{w.id} ({w.name})" for w in self.waves) or "none yet"
+        return f"There is no wave {unknown[0]} in this evaluation. Its waves are: {names}."
 
     def __repr__(self) -> str:
         return f"<Evaluation {self.slug}>"

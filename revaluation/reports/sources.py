@@ -71,14 +71,9 @@ class ReportOptions:
         sections: list[str] | None = None,
     ) -> ReportOptions:
         """Validate options against the evaluation; errors name what to choose instead."""
-        known_waves = {w.id: w for w in evaluation.waves}
-        for wave_id in wave_ids or []:
-            if wave_id not in known_waves:
-                choices = ", ".join(f"{w.id} ({w.name})" for w in evaluation.waves) or "none yet"
-                raise ReportOptionsError(
-                    f"There is no wave {wave_id} in this evaluation. Its waves are: {choices}.",
-                    "waves",
-                )
+        unknown = evaluation.unknown_wave(wave_ids)
+        if unknown:
+            raise ReportOptionsError(unknown, "waves")
         known_groups = groups_of(evaluation)
         for group in groups or []:
             if group not in known_groups:

@@ -168,11 +168,9 @@ def export_responses(
     """The responses as ``fmt`` (csv, xlsx or sav) with a codebook; see the module docstring."""
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format “{fmt}”: choose csv, xlsx or sav.")
-    unknown = sorted(set(wave_ids or []) - {w.id for w in evaluation.waves})
+    unknown = evaluation.unknown_wave(wave_ids)
     if unknown:
-        names = ", ".join(f"{w.id} ({w.name})" for w in evaluation.waves) or "none yet"
-        raise ExportError(f"There is no wave {unknown[0]} in this evaluation. "
-                          f"Its waves are: {names}.")
+        raise ExportError(unknown)
     header, rows, variables = response_table(evaluation, wave_ids, include_names=include_names)
     name = f"{evaluation.slug}-responses.{fmt}"
     if fmt == "csv":

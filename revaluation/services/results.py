@@ -57,13 +57,9 @@ class ResultsFilterError(ValueError):
 def _included_waves(evaluation: Evaluation, wave_ids: Sequence[int] | None) -> list[Wave]:
     waves = list(evaluation.waves)
     if wave_ids:
-        known = {w.id for w in waves}
-        unknown = [w for w in wave_ids if w not in known]
+        unknown = evaluation.unknown_wave(wave_ids)
         if unknown:
-            names = ", ".join(f"{w.id} ({w.name})" for w in waves) or "none yet"
-            raise ResultsFilterError(
-                f"There is no wave {unknown[0]} in this evaluation. Its waves are: {names}."
-            )
+            raise ResultsFilterError(unknown)
         waves = [w for w in waves if w.id in set(wave_ids)]
     return [w for w in waves if w.state is not WaveState.DRAFT]
 
