@@ -24,16 +24,18 @@ from revaluation.services import adaptive_scores
 from revaluation.services.analysis_data import WaveData, collector_paused, scale_scores
 from revaluation.services.analysis_store import load_wave
 from revaluation.services.concurrency import statistics_threads
-from revaluation.services.results_cache import reuse_or_compute
+from revaluation.services.results_cache import (  # REPORT: for callers asking for it
+    FULL,
+    REPORT,  # noqa: F401
+    SERVES,
+    reuse_or_compute,
+)
 from revaluation.services.results_outcomes import OutcomeInputs, outcome_entries, outcome_specs
 from revaluation.services.results_questions import QuestionTables
 
 SCHEMA = "revaluation.results/1"
-#: Every figure (results pages, API, ``flask results``).
-FULL = "full"
-#: What a PDF report shows: the questions without their group rows and comparisons.
-REPORT = "report"
-SCOPES = (FULL, REPORT)
+#: The scopes of results (see results_cache): FULL and REPORT.
+SCOPES = tuple(SERVES)
 OUTCOME_ADJUSTMENT = (
     "Holm's step-down adjustment across the outcome table (each framework separately), which "
     "keeps the chance of any false 'significant' test at 5%."

@@ -99,18 +99,22 @@ def _sha(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Every figure (results pages, API, ``flask results``).
+FULL = "full"
+#: What a PDF report shows: the questions without their group rows and comparisons.
+REPORT = "report"
 #: The scopes whose kept results can serve each scope, the fullest first: full results hold
 #: everything a report shows.
-SERVES = {"full": ("full",), "report": ("full", "report")}
+SERVES = {FULL: (FULL,), REPORT: (FULL, REPORT)}
 
 
 def filters_key(wave_ids: Sequence[int] | None, groups: Sequence[str] | None,
-                scope: str = "full") -> str:
+                scope: str = FULL) -> str:
     """The cache key of a choice of waves and groups (waves in any order; groups in order) and
     of a scope of results (full results keep the key they always had)."""
     key: dict[str, Any] = {"waves": sorted(set(wave_ids or [])),
                            "groups": list(dict.fromkeys(groups or []))}
-    if scope != "full":
+    if scope != FULL:
         key["scope"] = scope
     return _sha(key)
 
@@ -158,7 +162,7 @@ def reuse_or_compute(
     groups: Sequence[str] | None,
     compute: Callable[[], dict[str, Any]],
     *,
-    scope: str = "full",
+    scope: str = FULL,
 ) -> dict[str, Any]:
     """The kept results for this data version, filter and scope (or a fuller scope), else
     ``compute()`` (then kept under this scope)."""
